@@ -1,0 +1,53 @@
+/**
+ * wgpilot-agent command line: the single entry point of the host agent bundle.
+ *
+ * Subcommands grow with the product (serve, stdio, diagnose, call); each lives in its own
+ * module and is loaded lazily so that `version` stays instant.
+ */
+import { AGENT_VERSION, PROTOCOL_VERSION } from './version.js';
+
+const USAGE = `usage: wgpilot-agent <command> [options]
+
+commands:
+  version [--json]   print the agent version
+  help               print this help
+`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'version':
+      if (rest.includes('--json')) {
+        process.stdout.write(
+          JSON.stringify({
+            version: AGENT_VERSION,
+            protocol: PROTOCOL_VERSION,
+            node: process.versions.node,
+            platform: `${process.platform}-${process.arch}`,
+          }) + '\n',
+        );
+      } else {
+        process.stdout.write(`wgpilot-agent ${AGENT_VERSION}\n`);
+      }
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`wgpilot-agent: unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`wgpilot-agent: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// Builds the host agent as a self-contained folder plus a tarball:
+//
+//   dist/agent/wgpilot-agent-<version>-<platform>/
+//     wgpilot-agent        launcher (sh): runs agent.mjs with the bundled or the host's node
+//     agent.mjs            the agent, bundled by esbuild (pure JS dependencies inlined)
+//     node_modules/        the native modules, copied explicitly (see NATIVE_PACKAGES)
+//     manifest.json        version, protocol, platform, Node ABI, sha256 of every file
+//   dist/agent/wgpilot-agent-<version>-<platform>.tar.gz (+ .sha256)
+//
+// Native modules cannot be inlined into a bundle: their .node files are built for one Node ABI,
+// libc and CPU. They are listed here by name, copied with only the files they load at run time,
+// and loaded once after the build as a smoke check, so a missing file fails the build rather
+// than a host.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const platform = `${process.platform}-${process.arch}`;
+const name = `wgpilot-agent-${pkg.version}-${platform}`;
+const distDir = path.join(root, 'dist', 'agent');
+const outDir = path.join(distDir, name);
+
+/** Packages the agent loads at run time that carry compiled code, and what of them to ship. */
+const NATIVE_PACKAGES = [
+  { name: 'better-sqlite3', files: ['package.json', 'lib', 'build/Release/better_sqlite3.node'] },
+  { name: 'bindings', files: ['package.json', 'bindings.js'] },
+  { name: 'file-uri-to-path', files: ['package.json', 'index.js'] },
+  { name: 'koffi', files: ['package.json', 'index.js', 'index.cjs', 'indirect.js', 'indirect.cjs', 'lib', 'src/koffi/index.js', 'src/koffi/index.cjs', 'src/koffi/indirect.js', 'src/koffi/indirect.cjs', 'src/koffi/src'] },
+  { name: `@koromix/koffi-${platform}`, files: ['package.json', 'index.js', `${process.platform}_${process.arch}`] },
+];
+
+function copy(from, to) {
+  const st = fs.statSync(from);
+  if (st.isDirectory()) {
+    fs.mkdirSync(to, { recursive: true });
+    for (const entry of fs.readdirSync(from)) {
+      if (entry.endsWith('.cc') || entry.endsWith('.hh') || entry === 'CMakeLists.txt') continue;
+      copy(path.join(from, entry), path.join(to, entry));
+    }
+  } else {
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(from, to);
+  }
+}
+
+function walk(dir, base = dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walk(p, base) : [path.relative(base, p)];
+  });
+}
+
+const sha256 = (file) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+export async function buildAgentBundle({ quiet = false } = {}) {
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+
+  await build({
+    entryPoints: [path.join(root, 'agent/src/cli.ts')],
+    outfile: path.join(outDir, 'agent.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    external: NATIVE_PACKAGES.map((p) => p.name),
+    define: { __WGPILOT_VERSION__: JSON.stringify(pkg.version) },
+    // Bundled CommonJS dependencies call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __wgpCreateRequire } from 'node:module'; const require = __wgpCreateRequire(import.meta.url);" },
+    logLevel: quiet ? 'warning' : 'info',
+  });
+
+  for (const native of NATIVE_PACKAGES) {
+    const src = path.join(root, 'node_modules', native.name);
+    if (!fs.existsSync(src)) throw new Error(`native package ${native.name} is not installed; run npm ci`);
+    for (const f of native.files.filter(Boolean)) {
+      copy(path.join(src, f), path.join(outDir, 'node_modules', native.name, f));
+    }
+  }
+
+  const launcher = path.join(outDir, 'wgpilot-agent');
+  fs.writeFileSync(
+    launcher,
+    `#!/bin/sh
+# wgpilot-agent launcher: prefers the Node.js runtime shipped next to it, else the host's node.
+dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+if [ -x "$dir/node/bin/node" ]; then exec "$dir/node/bin/node" "$dir/agent.mjs" "$@"; fi
+if command -v node >/dev/null 2>&1; then exec node "$dir/agent.mjs" "$@"; fi
+echo "wgpilot-agent: no Node.js runtime found (neither $dir/node/bin/node nor node on PATH)" >&2
+exit 127
+`,
+    { mode: 0o755 },
+  );
+
+  const files = walk(outDir).sort();
+  const manifest = {
+    name: 'wgpilot-agent',
+    version: pkg.version,
+    platform,
+    nodeAbi: process.versions.modules,
+    node: process.versions.node,
+    natives: NATIVE_PACKAGES.map((p) => p.name),
+    files: Object.fromEntries(files.map((f) => [f, sha256(path.join(outDir, f))])),
+  };
+  fs.writeFileSync(path.join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+
+  // Smoke check: the bundle runs, and both native modules load from the bundle's own folder.
+  const out = execFileSync(launcher, ['version'], { encoding: 'utf8' }).trim();
+  if (out !== `wgpilot-agent ${pkg.version}`) throw new Error(`agent bundle smoke check printed '${out}'`);
+  execFileSync(process.execPath, ['-e', "const r=require('node:module').createRequire(process.argv[1]+'/x');new (r('better-sqlite3'))(':memory:').close();r('koffi').load('libc.so.6');", outDir]);
+
+  const tarball = path.join(distDir, `${name}.tar.gz`);
+  execFileSync('tar', ['-czf', tarball, '-C', distDir, name]);
+  fs.writeFileSync(`${tarball}.sha256`, `${sha256(tarball)}  ${path.basename(tarball)}\n`);
+  if (!quiet) console.log(`agent bundle: ${path.relative(root, outDir)} (${files.length} files), ${path.relative(root, tarball)}`);
+  return { dir: outDir, tarball, version: pkg.version, platform };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  buildAgentBundle().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
