@@ -4,7 +4,7 @@
  * Subcommands grow with the product (serve, stdio, diagnose, call); each lives in its own
  * module and is loaded lazily so that `version` stays instant.
  */
-import { AGENT_VERSION, PROTOCOL_VERSION } from './version.js';
+import { AGENT_VERSION, PROTOCOL_VERSION, type AgentInfo } from './version.js';
 
 const USAGE = `usage: wgpilot-agent <command> [options]
 
@@ -18,14 +18,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'version':
       if (rest.includes('--json')) {
-        process.stdout.write(
-          JSON.stringify({
-            version: AGENT_VERSION,
-            protocol: PROTOCOL_VERSION,
-            node: process.versions.node,
-            platform: `${process.platform}-${process.arch}`,
-          }) + '\n',
-        );
+        const info: AgentInfo = {
+          version: AGENT_VERSION,
+          protocol: PROTOCOL_VERSION,
+          node: process.versions.node,
+          platform: `${process.platform}-${process.arch}`,
+        };
+        process.stdout.write(JSON.stringify(info) + '\n');
       } else {
         process.stdout.write(`wgpilot-agent ${AGENT_VERSION}\n`);
       }

@@ -9,3 +9,11 @@ export const AGENT_VERSION: string =
 
 /** Bumped whenever the wire protocol between desktop and agent changes incompatibly. */
 export const PROTOCOL_VERSION = 1;
+
+/** What `wgpilot-agent version --json` prints. */
+export interface AgentInfo {
+  version: string;
+  protocol: number;
+  node: string;
+  platform: string;
+}

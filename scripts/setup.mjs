@@ -1,0 +1,65 @@
+// Shared set-up for `npm start`, `npm test` and `npm run bench`: each does its own set-up so a
+// newcomer needs nothing but the command. Plain Node (no TypeScript) because it runs before
+// dependencies are installed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Debian packages the live test tiers use: the real components and the C-tool oracles. */
+export const TEST_PACKAGES = {
+  'wireguard-go': '/usr/bin/wireguard-go',
+  'wireguard-tools': '/usr/bin/wg',
+  iproute2: '/usr/sbin/ip',
+  'openssh-server': '/usr/sbin/sshd',
+  'openssh-client': '/usr/bin/ssh',
+  nftables: '/usr/sbin/nft',
+  conntrack: '/usr/sbin/conntrack',
+  iperf3: '/usr/bin/iperf3',
+  chromium: '/usr/bin/chromium',
+  'iputils-ping': '/usr/bin/ping',
+  procps: '/usr/bin/pgrep',
+};
+
+export const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+export function log(msg) {
+  process.stderr.write(`[wgpilot] ${msg}\n`);
+}
+
+export function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+}
+
+/** Installs the missing Debian packages when root; otherwise names the one command to run. */
+export function ensureDebianPackages(packages = TEST_PACKAGES) {
+  const missing = Object.entries(packages)
+    .filter(([, file]) => !fs.existsSync(file))
+    .map(([pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (!isRoot()) {
+    throw new Error(`missing Debian packages: ${missing.join(' ')}\n  install them with: sudo apt-get install -y ${missing.join(' ')}`);
+  }
+  log(`installing Debian packages: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+}
+
+/** `npm ci` when node_modules is missing or older than the lock file. */
+export function ensureNodeModules() {
+  const marker = path.join(root, 'node_modules', '.package-lock.json');
+  const lock = path.join(root, 'package-lock.json');
+  if (fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= fs.statSync(lock).mtimeMs) return;
+  log('installing npm dependencies (npm ci)');
+  // Electron's install script would download its binary, which this network forbids; the app
+  // falls back to browser mode without it (docs/architecture.md).
+  run('npm', ['ci', '--no-audit', '--no-fund'], { env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
+}
+
+export function build() {
+  run(process.execPath, [path.join(root, 'scripts/build.mjs')]);
+}

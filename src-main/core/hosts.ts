@@ -1,0 +1,73 @@
+/**
+ * Live connections to managed hosts: SSH session + installed agent, keyed by a connection id.
+ * The Electron shell and browser mode both hold one HostManager (built by their composition root).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentInfo } from '../../agent/src/version.js';
+import { ensureAgent, findAgentBundle, type DeployProgress } from './agent-deploy.js';
+import type { AppPaths } from './paths.js';
+import { shellQuote, SshSession, type HostKeyInfo } from './ssh.js';
+
+export interface ConnectRequest {
+  host: string;
+  port: number;
+  username: string;
+  privateKeyPath?: string | undefined;
+  password?: string | undefined;
+  /** The fingerprint the admin accepted in the trust dialog for an unknown host key. */
+  acceptHostKey?: string | undefined;
+}
+
+export interface HostConnection {
+  id: string;
+  host: string;
+  port: number;
+  username: string;
+  hostKey: HostKeyInfo;
+  agent: AgentInfo;
+  deployed: boolean;
+}
+
+export class HostManager {
+  private readonly sessions = new Map<string, { session: SshSession; info: HostConnection }>();
+
+  constructor(private readonly paths: AppPaths) {}
+
+  async connect(req: ConnectRequest, onProgress?: (p: DeployProgress) => void): Promise<HostConnection> {
+    const session = await SshSession.connect({
+      host: req.host,
+      port: req.port,
+      username: req.username,
+      privateKeyPath: req.privateKeyPath,
+      password: req.password,
+      appKnownHostsPath: this.paths.knownHostsPath,
+      confirmHostKey: async (info) => req.acceptHostKey !== undefined && info.fingerprint === req.acceptHostKey,
+    });
+    try {
+      const bundle = findAgentBundle(this.paths.agentDistDir);
+      const { launcher, deployed } = await ensureAgent(session, bundle, onProgress, { installDir: this.paths.remoteAgentDir });
+      const r = await session.exec(`${shellQuote(launcher)} version --json`);
+      const agent = JSON.parse(r.stdout) as AgentInfo;
+      const info: HostConnection = { id: randomUUID(), host: req.host, port: req.port, username: req.username, hostKey: session.hostKey, agent, deployed };
+      this.sessions.set(info.id, { session, info });
+      session.onClose(() => this.sessions.delete(info.id));
+      return info;
+    } catch (err) {
+      session.close();
+      throw err;
+    }
+  }
+
+  list(): HostConnection[] {
+    return [...this.sessions.values()].map((s) => s.info);
+  }
+
+  disconnect(id: string): void {
+    this.sessions.get(id)?.session.close();
+    this.sessions.delete(id);
+  }
+
+  closeAll(): void {
+    for (const id of [...this.sessions.keys()]) this.disconnect(id);
+  }
+}

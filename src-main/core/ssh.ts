@@ -1,0 +1,232 @@
+/**
+ * SSH sessions to managed hosts (ssh2), with OpenSSH-style host key checking.
+ *
+ * Host keys are checked against the user's `~/.ssh/known_hosts` and the app's own known_hosts:
+ * a known, matching key connects; a key that differs from a known key of the same type is
+ * refused like OpenSSH's "REMOTE HOST IDENTIFICATION HAS CHANGED"; an unknown key is shown to
+ * the admin by fingerprint (`confirmHostKey`) and, once accepted, appended to the app's file.
+ */
+import fs from 'node:fs';
+import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { addKnownHost, fingerprint, keyTypeOfBlob, lookupKnownHost } from './known-hosts.js';
+
+export interface HostKeyInfo {
+  host: string;
+  port: number;
+  keyType: string;
+  fingerprint: string;
+}
+
+export interface ConnectOptions {
+  host: string;
+  port?: number;
+  username: string;
+  /** Path of a private key file; `passphrase` unlocks an encrypted one. */
+  privateKeyPath?: string;
+  passphrase?: string;
+  password?: string;
+  /** Use the ssh-agent at this socket (default: $SSH_AUTH_SOCK when no key or password is given). */
+  agentSocket?: string;
+  /** The app's own known_hosts file; unknown keys accepted by the admin are appended here. */
+  appKnownHostsPath: string;
+  /** Other known_hosts files to trust (default: ~/.ssh/known_hosts). */
+  userKnownHostsPaths?: string[];
+  /** Asked when the host key is unknown; resolve true to trust it. Absent: unknown keys are refused. */
+  confirmHostKey?: (info: HostKeyInfo) => Promise<boolean>;
+  readyTimeoutMs?: number;
+}
+
+/** A host key problem that stops the connection; `code` is stable for the UI. */
+export class HostKeyError extends Error {
+  constructor(
+    readonly code: 'HOST_KEY_UNKNOWN' | 'HOST_KEY_CHANGED' | 'HOST_KEY_REVOKED',
+    readonly info: HostKeyInfo,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HostKeyError';
+  }
+}
+
+export class SshError extends Error {
+  constructor(
+    readonly code: 'AUTH_FAILED' | 'CONNECT_FAILED' | 'TIMEOUT' | 'CHANNEL_FAILED',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SshError';
+  }
+}
+
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+const defaultUserKnownHosts = () => [`${process.env.HOME ?? ''}/.ssh/known_hosts`];
+
+type Verdict = { ok: true } | { ok: false; error: HostKeyError } | { ok: 'ask'; info: HostKeyInfo };
+
+function judgeHostKey(opts: ConnectOptions, port: number, blob: Buffer): Verdict {
+  const keyType = keyTypeOfBlob(blob);
+  const key = blob.toString('base64');
+  const info: HostKeyInfo = { host: opts.host, port, keyType, fingerprint: fingerprint(blob) };
+  const files = [...(opts.userKnownHostsPaths ?? defaultUserKnownHosts()), opts.appKnownHostsPath];
+  const known = lookupKnownHost(files, opts.host, port);
+  if (known.some((k) => k.revoked && k.key === key)) {
+    return { ok: false, error: new HostKeyError('HOST_KEY_REVOKED', info, `The host key of ${opts.host} (${info.fingerprint}) is marked @revoked.`) };
+  }
+  if (known.some((k) => !k.revoked && k.key === key)) return { ok: true };
+  const sameType = known.filter((k) => !k.revoked && k.keyType === keyType);
+  if (sameType.length > 0) {
+    return {
+      ok: false,
+      error: new HostKeyError(
+        'HOST_KEY_CHANGED',
+        info,
+        `The ${keyType} host key of ${opts.host}:${port} has CHANGED (now ${info.fingerprint}; known at ${sameType
+          .map((k) => k.source)
+          .join(', ')}). Someone could be eavesdropping, or the host was reinstalled. Connection refused; remove the old key only if you know why it changed.`,
+      ),
+    };
+  }
+  return { ok: 'ask', info };
+}
+
+/** One authenticated SSH connection to a host. */
+export class SshSession {
+  private constructor(
+    private readonly client: Client,
+    readonly host: string,
+    readonly port: number,
+    readonly username: string,
+    readonly hostKey: HostKeyInfo,
+  ) {}
+
+  static async connect(opts: ConnectOptions): Promise<SshSession> {
+    const port = opts.port ?? 22;
+    const client = new Client();
+    let hostKeyInfo: HostKeyInfo | undefined;
+    let hostKeyFailure: HostKeyError | undefined;
+
+    const config: ConnectConfig = {
+      host: opts.host,
+      port,
+      username: opts.username,
+      readyTimeout: opts.readyTimeoutMs ?? 15_000,
+      hostVerifier: (blob: Buffer, verify: (ok: boolean) => void) => {
+        const verdict = judgeHostKey(opts, port, blob);
+        hostKeyInfo = { host: opts.host, port, keyType: keyTypeOfBlob(blob), fingerprint: fingerprint(blob) };
+        if (verdict.ok === true) return verify(true);
+        if (verdict.ok === false) {
+          hostKeyFailure = verdict.error;
+          return verify(false);
+        }
+        const unknown = new HostKeyError(
+          'HOST_KEY_UNKNOWN',
+          verdict.info,
+          `The authenticity of ${opts.host}:${port} can't be established: ${verdict.info.keyType} key fingerprint is ${verdict.info.fingerprint}.`,
+        );
+        if (!opts.confirmHostKey) {
+          hostKeyFailure = unknown;
+          return verify(false);
+        }
+        opts.confirmHostKey(verdict.info).then(
+          (accepted) => {
+            if (accepted) addKnownHost(opts.appKnownHostsPath, opts.host, port, verdict.info.keyType, blob.toString('base64'));
+            else hostKeyFailure = unknown;
+            verify(accepted);
+          },
+          () => {
+            hostKeyFailure = unknown;
+            verify(false);
+          },
+        );
+      },
+    };
+    if (opts.privateKeyPath) {
+      config.privateKey = fs.readFileSync(opts.privateKeyPath);
+      if (opts.passphrase !== undefined) config.passphrase = opts.passphrase;
+    }
+    if (opts.password !== undefined) config.password = opts.password;
+    const agent = opts.agentSocket ?? (!opts.privateKeyPath && opts.password === undefined ? process.env.SSH_AUTH_SOCK : undefined);
+    if (agent) config.agent = agent;
+
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve());
+      client.once('error', (err: Error & { level?: string }) => {
+        if (hostKeyFailure) return reject(hostKeyFailure);
+        if (err.level === 'client-authentication') {
+          return reject(new SshError('AUTH_FAILED', `SSH authentication as ${opts.username}@${opts.host} failed (tried: ${describeAuth(config)}).`, { cause: err }));
+        }
+        if (/Timed out/i.test(err.message)) {
+          return reject(new SshError('TIMEOUT', `Timed out connecting to ${opts.host}:${port}.`, { cause: err }));
+        }
+        reject(new SshError('CONNECT_FAILED', `Cannot connect to ${opts.host}:${port}: ${err.message}`, { cause: err }));
+      });
+      client.connect(config);
+    });
+    if (!hostKeyInfo) throw new SshError('CONNECT_FAILED', 'SSH handshake finished without a host key check');
+    return new SshSession(client, opts.host, port, opts.username, hostKeyInfo);
+  }
+
+  /** Runs a command to completion and collects its output (for short commands only). */
+  exec(command: string, stdin?: string | Buffer): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, channel) => {
+        if (err) return reject(new SshError('CHANNEL_FAILED', `Cannot run a command on ${this.host}: ${err.message}`, { cause: err }));
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let code: number | null = null;
+        let signal: string | null = null;
+        channel.on('data', (d: Buffer) => out.push(d));
+        channel.stderr.on('data', (d: Buffer) => errOut.push(d));
+        channel.on('exit', (c: number | null, s?: string) => {
+          code = c;
+          signal = s ?? null;
+        });
+        channel.on('close', () =>
+          resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') }),
+        );
+        if (stdin !== undefined) channel.end(stdin);
+        else channel.end();
+      });
+    });
+  }
+
+  /** Opens a long-lived command channel (the agent's stdio carrier). */
+  openChannel(command: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, channel) =>
+        err ? reject(new SshError('CHANNEL_FAILED', `Cannot start '${command}' on ${this.host}: ${err.message}`, { cause: err })) : resolve(channel),
+      );
+    });
+  }
+
+  sftp(): Promise<SFTPWrapper> {
+    return new Promise((resolve, reject) => {
+      this.client.sftp((err, sftp) => (err ? reject(new SshError('CHANNEL_FAILED', `SFTP is not available on ${this.host}: ${err.message}`, { cause: err })) : resolve(sftp)));
+    });
+  }
+
+  onClose(listener: () => void): void {
+    this.client.on('close', listener);
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}
+
+function describeAuth(config: ConnectConfig): string {
+  const methods = [config.privateKey ? 'key file' : '', config.agent ? 'ssh-agent' : '', config.password !== undefined ? 'password' : ''].filter(Boolean);
+  return methods.length > 0 ? methods.join(', ') : 'no method configured';
+}
+
+/** Quotes a value for a POSIX shell command line on the host. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

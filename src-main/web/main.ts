@@ -1,0 +1,36 @@
+/**
+ * Browser-mode entry (composition root): `npm start` runs this when the Electron runtime is
+ * missing, and `node out/web/index.mjs` runs it directly. Prints the one-time URL and serves
+ * until interrupted.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HostManager } from '../core/hosts.js';
+import { appPaths } from '../core/paths.js';
+import { startWebServer } from './server.js';
+
+declare const __WGPILOT_VERSION__: string | undefined;
+
+export async function runBrowserMode(argv: readonly string[]): Promise<void> {
+  const appRoot = process.env.WGPILOT_APP_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const portArg = argv.indexOf('--port');
+  const port = portArg >= 0 ? Number(argv[portArg + 1]) : Number(process.env.WGPILOT_PORT ?? 0);
+  const hosts = new HostManager(appPaths(appRoot));
+  const server = await startWebServer({
+    rendererDir: path.join(appRoot, 'out', 'renderer'),
+    port,
+    context: { hosts, mode: 'browser', version: typeof __WGPILOT_VERSION__ === 'string' ? __WGPILOT_VERSION__ : '0.0.0-dev' },
+  });
+  process.stdout.write(`wgpilot browser mode: open ${server.url}\n`);
+  const stop = () => {
+    hosts.closeAll();
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+runBrowserMode(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`wgpilot: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+/**
+ * End-to-end harness: browser mode served in-process (the real desktop core and router), and
+ * Debian's Chromium driven by playwright-core. Screenshots go to test-artifacts/.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { HostManager } from '../../src-main/core/hosts.js';
+import { appPaths, type AppPaths } from '../../src-main/core/paths.js';
+import { startWebServer, type WebServer } from '../../src-main/web/server.js';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+export const artifactsDir = path.join(repoRoot, 'test-artifacts');
+
+/** Flags for Debian's Chromium on a closed network as root (see README, "Tests"). */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export interface AppUnderTest {
+  page: Page;
+  paths: AppPaths;
+  server: WebServer;
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function launchApp(env: Record<string, string> = {}): Promise<AppUnderTest> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wgpilot-e2e-'));
+  const paths = appPaths(repoRoot, { ...process.env, WGPILOT_DATA_DIR: dataDir, ...env });
+  const hosts = new HostManager(paths);
+  const server = await startWebServer({ rendererDir: path.join(repoRoot, 'out/renderer'), context: { hosts, mode: 'browser', version: 'test' } });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(server.url);
+    const b = browser;
+    return {
+      page,
+      paths,
+      server,
+      async screenshot(name) {
+        fs.mkdirSync(artifactsDir, { recursive: true });
+        const file = path.join(artifactsDir, `${name}.png`);
+        await page.screenshot({ path: file });
+        return file;
+      },
+      async close() {
+        await b.close();
+        hosts.closeAll();
+        await server.close();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await browser?.close();
+    hosts.closeAll();
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
