@@ -4,6 +4,8 @@
 //   dist/agent/wgpilot-agent-<version>-<platform>/
 //     wgpilot-agent        launcher (sh): runs agent.mjs with the bundled or the host's node
 //     agent.mjs            the agent, bundled by esbuild (pure JS dependencies inlined)
+//     node/bin/node        the Node.js runtime for the platform (npm package node-<platform>),
+//                          same major version, hence the same ABI, as the native modules
 //     node_modules/        the native modules, copied explicitly (see NATIVE_PACKAGES)
 //     manifest.json        version, protocol, platform, Node ABI, sha256 of every file
 //   dist/agent/wgpilot-agent-<version>-<platform>.tar.gz (+ .sha256)
@@ -85,6 +87,20 @@ export async function buildAgentBundle({ quiet = false } = {}) {
     }
   }
 
+  // The runtime: hosts need nothing installed but SSH. Its ABI must be the one the native
+  // modules were compiled for (they were built by this Node), which the check below enforces.
+  const runtimePkg = path.join(root, 'node_modules', `node-${platform}`);
+  if (!fs.existsSync(path.join(runtimePkg, 'bin', 'node'))) {
+    throw new Error(`Node.js runtime package node-${platform} is not installed; run npm ci (only linux-x64 is supported)`);
+  }
+  copy(path.join(runtimePkg, 'bin', 'node'), path.join(outDir, 'node', 'bin', 'node'));
+  copy(path.join(runtimePkg, 'LICENSE'), path.join(outDir, 'node', 'LICENSE'));
+  fs.chmodSync(path.join(outDir, 'node', 'bin', 'node'), 0o755);
+  const runtimeAbi = execFileSync(path.join(outDir, 'node', 'bin', 'node'), ['-p', 'process.versions.modules'], { encoding: 'utf8' }).trim();
+  if (runtimeAbi !== process.versions.modules) {
+    throw new Error(`bundled Node.js has ABI ${runtimeAbi} but the native modules were built for ${process.versions.modules}; align node-${platform}'s version with this Node (${process.version})`);
+  }
+
   const launcher = path.join(outDir, 'wgpilot-agent');
   fs.writeFileSync(
     launcher,
@@ -105,7 +121,7 @@ exit 127
     version: pkg.version,
     platform,
     nodeAbi: process.versions.modules,
-    node: process.versions.node,
+    node: JSON.parse(fs.readFileSync(path.join(runtimePkg, 'package.json'), 'utf8')).version,
     natives: NATIVE_PACKAGES.map((p) => p.name),
     files: Object.fromEntries(files.map((f) => [f, sha256(path.join(outDir, f))])),
   };
@@ -114,7 +130,7 @@ exit 127
   // Smoke check: the bundle runs, and both native modules load from the bundle's own folder.
   const out = execFileSync(launcher, ['version'], { encoding: 'utf8' }).trim();
   if (out !== `wgpilot-agent ${pkg.version}`) throw new Error(`agent bundle smoke check printed '${out}'`);
-  execFileSync(process.execPath, ['-e', "const r=require('node:module').createRequire(process.argv[1]+'/x');new (r('better-sqlite3'))(':memory:').close();r('koffi').load('libc.so.6');", outDir]);
+  execFileSync(path.join(outDir, 'node', 'bin', 'node'), ['-e', "const r=require('node:module').createRequire(process.argv[1]+'/x');new (r('better-sqlite3'))(':memory:').close();r('koffi').load('libc.so.6');", outDir]);
 
   const tarball = path.join(distDir, `${name}.tar.gz`);
   execFileSync('tar', ['-czf', tarball, '-C', distDir, name]);
