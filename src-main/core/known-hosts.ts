@@ -10,6 +10,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { matchesPatternList } from './ssh-patterns.js';
 
 export interface KnownHostKey {
   keyType: string;
@@ -30,11 +31,6 @@ export function fingerprint(keyBlob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '');
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
-}
-
 function matchesHashed(entry: string, name: string): boolean {
   const [, magic, salt, hash] = entry.split('|');
   if (magic !== '1' || salt === undefined || hash === undefined) return false;
@@ -43,17 +39,7 @@ function matchesHashed(entry: string, name: string): boolean {
 }
 
 function matchesPatterns(patterns: string, name: string): boolean {
-  if (patterns.startsWith('|')) return matchesHashed(patterns, name);
-  let matched = false;
-  for (const raw of patterns.split(',')) {
-    const negated = raw.startsWith('!');
-    const pattern = negated ? raw.slice(1) : raw;
-    if (globToRegExp(pattern).test(name)) {
-      if (negated) return false;
-      matched = true;
-    }
-  }
-  return matched;
+  return patterns.startsWith('|') ? matchesHashed(patterns, name) : matchesPatternList(patterns.split(','), name);
 }
 
 /** Every key listed for `host:port` in the given known_hosts files (missing files are skipped). */
