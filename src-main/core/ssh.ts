@@ -34,6 +34,8 @@ export interface ConnectOptions {
   /** Asked when the host key is unknown; resolve true to trust it. Absent: unknown keys are refused. */
   confirmHostKey?: (info: HostKeyInfo) => Promise<boolean>;
   readyTimeoutMs?: number;
+  /** Reach the host through this already connected session (ProxyJump); its host key is checked on its own. */
+  via?: SshSession;
 }
 
 /** A host key problem that stops the connection; `code` is stable for the UI. */
@@ -147,6 +149,7 @@ export class SshSession {
         );
       },
     };
+    if (opts.via) config.sock = await opts.via.forwardOut(opts.host, port);
     if (opts.privateKeyPath) {
       config.privateKey = fs.readFileSync(opts.privateKeyPath);
       if (opts.passphrase !== undefined) config.passphrase = opts.passphrase;
@@ -202,6 +205,15 @@ export class SshSession {
     return new Promise((resolve, reject) => {
       this.client.exec(command, (err, channel) =>
         err ? reject(new SshError('CHANNEL_FAILED', `Cannot start '${command}' on ${this.host}: ${err.message}`, { cause: err })) : resolve(channel),
+      );
+    });
+  }
+
+  /** A TCP stream from the host to `host:port` (direct-tcpip), as ProxyJump uses it. */
+  forwardOut(host: string, port: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) =>
+        err ? reject(new SshError('CONNECT_FAILED', `Jump host ${this.host} cannot reach ${host}:${port}: ${err.message}`, { cause: err })) : resolve(stream),
       );
     });
   }
