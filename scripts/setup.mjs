@@ -21,6 +21,7 @@ export const TEST_PACKAGES = {
   chromium: '/usr/bin/chromium',
   'iputils-ping': '/usr/bin/ping',
   procps: '/usr/bin/pgrep',
+  sudo: '/usr/bin/sudo',
 };
 
 export const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;

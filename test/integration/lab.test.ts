@@ -3,38 +3,66 @@
  * suite lab 'wgl' on 198.18) and checks that it works end to end and that `down` leaves the
  * machine exactly as it found it. Integration tier: needs root.
  */
-import { access } from 'node:fs/promises';
+import { access, readFile, readdir, stat } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Lab, type LabStatus } from '../lab/lab.js';
-import { run } from '../lab/sys.js';
+import { run, type RunResult } from '../lab/sys.js';
 
 interface Snapshot {
   namespaces: string[];
   rootLinks: string[];
-  /** "pid comm" of every sshd and wireguard-go, the daemons a lab starts or tests start in it. */
+  /**
+   * "pid comm" of every live sshd and wireguard-go, the daemons a lab starts or tests start in
+   * it. Zombies are left out: they are dead, and a non-root ssh login leaves one behind by
+   * itself (its privsep child outlives the session's monitor and is reparented to pid 1),
+   * which this VM's init reaps only a second or so later.
+   */
   daemons: string[];
+  /** Account and group names (/etc/passwd, /etc/group) and /etc/sudoers.d: the lab's users. */
+  users: string[];
+  groups: string[];
+  sudoers: string[];
+}
+
+/** names returns the first field of every line of a colon-separated database. */
+async function names(file: string): Promise<string[]> {
+  return (await readFile(file, 'utf8')).split('\n').map((l) => l.split(':')[0] ?? '').filter(Boolean).sort();
 }
 
 /** snapshot records what a lab could leave behind in the root namespace and process table. */
 async function snapshot(): Promise<Snapshot> {
   const netns = (await run(['ip', 'netns', 'list'])).stdout;
   const links = (await run(['ip', '-o', 'link'])).stdout;
-  const ps = (await run(['ps', '-eo', 'pid=,comm=,args='])).stdout;
+  const ps = (await run(['ps', '-eo', 'pid=,stat=,comm='])).stdout;
   return {
     namespaces: netns.split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean).sort(),
     // "4: eth0: <…>" and "5: wgx-root@if2: <…>": keep the name, drop the peer suffix.
     rootLinks: links.split('\n').map((l) => l.split(': ')[1]?.split('@')[0] ?? '').filter(Boolean).sort(),
     daemons: ps.split('\n')
-      .map((l) => l.trim().split(/\s+/).slice(0, 2))
-      .filter(([, comm]) => comm === 'sshd' || comm === 'wireguard-go')
-      .map((f) => f.join(' '))
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([, stat, comm]) => !stat?.startsWith('Z') && (comm === 'sshd' || comm === 'wireguard-go'))
+      .map(([pid, , comm]) => `${pid ?? ''} ${comm ?? ''}`)
       .sort(),
+    users: await names('/etc/passwd'),
+    groups: await names('/etc/group'),
+    sudoers: (await readdir('/etc/sudoers.d').catch(() => [])).sort(),
   };
 }
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
+/** sshOpts pin the lab's key and host keys and never prompt, as a desktop's SSH does. */
+function sshOpts(s: LabStatus): string[] {
+  return ['-i', s.host.keyPath, '-o', `UserKnownHostsFile=${s.host.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=5'];
+}
+
+/** sshHost runs `command` on the lab host as `user` (root's default: no config file at all). */
+function sshHost(s: LabStatus, user: string, command: string, input?: string): Promise<RunResult> {
+  return run(['ssh', '-F', 'none', ...sshOpts(s), '-p', String(s.host.sshPort), `${user}@${s.host.address}`, command], { input });
+}
 
 /** exitOf resolves when the child exits, or rejects after `ms` so a hang fails the test. */
 function exitOf(child: ChildProcess, ms: number): Promise<number | NodeJS.Signals | null> {
@@ -73,6 +101,23 @@ describe('lab (wgx, block 19, 2 peers)', () => {
       ['wgx-peer2', '198.19.2.2', '198.19.2.1', 'wgx-hp2', 'wgx-p2'],
     ]);
     expect(first.outside).toMatchObject({ ns: 'wgx-out', address: '198.19.100.2', hostAddress: '198.19.100.1' });
+    expect(first.outside.ssh).toMatchObject({ address: '198.19.100.2', port: 22, hostKeyPath: `${first.dir}/out_ssh_host_ed25519_key` });
+    expect(first.outside.ssh.sshdPid).toBeTypeOf('number');
+    expect(first.outside.ssh.sshdPid).not.toBe(first.host.sshdPid);
+    expect(first.outside.ssh.hostPublicKey).toMatch(/^ssh-ed25519 \S+$/);
+    expect(first.outside.ssh.hostPublicKey).not.toBe(first.host.hostPublicKey);
+    expect(first.outside.ssh.knownHostsLine).toBe(`198.19.100.2 ${first.outside.ssh.hostPublicKey}`);
+    expect((await readFile(first.host.knownHostsPath, 'utf8')).split('\n')).toEqual([
+      `198.19.0.2 ${first.host.hostPublicKey}`, first.outside.ssh.knownHostsLine, '',
+    ]);
+    const home = `${first.dir}/home`;
+    expect(first.users).toMatchObject({
+      nopasswd: { name: 'wgx-op', home: `${home}/wgx-op` },
+      passwd: { name: 'wgx-pw', home: `${home}/wgx-pw` },
+    });
+    expect(first.users.passwd.password).toMatch(/^[\w-]{16,}$/);
+    expect((await stat(`${first.dir}/sudo_password`)).mode & 0o777).toBe(0o600);
+    expect(await readFile('/etc/sudoers.d/wgpilot-lab-wgx', 'utf8')).toContain('wgx-op ALL=(root) NOPASSWD: ALL\n');
     expect(JSON.parse(JSON.stringify(first))).toEqual(first);
   });
 
@@ -88,6 +133,31 @@ describe('lab (wgx, block 19, 2 peers)', () => {
       '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'ConnectTimeout=5',
       '-p', String(host.sshPort), `${host.user}@${host.address}`, 'id -u && ip -br link show wgx-h0']);
     expect(stdout).toMatch(/^0\nwgx-h0@/);
+  });
+
+  it('the outside sshd is reachable only through the host, as a ProxyJump target', async () => {
+    const out = first.outside.ssh;
+    // The root namespace knows 198.19.0.0/30 only: no route to the outside network through the lab.
+    // (No TCP probe: this machine's default route leads to a network that accepts any TCP connect.)
+    expect((await run(['ip', '-o', 'route', 'show', 'to', 'match', out.address])).stdout).not.toContain('wgx-');
+    expect((await run(['ip', '-o', 'route', 'get', out.address])).stdout).not.toContain('wgx-');
+    // -J starts a second ssh that gets only -F from this one, so the hop comes from the config.
+    const { stdout } = await run(['ssh', '-F', first.host.sshConfigPath, ...sshOpts(first), '-o', 'ProxyJump=lab',
+      '-p', String(out.port), `root@${out.address}`, 'id -u && ip -br link show wgx-o0']);
+    expect(stdout).toMatch(/^0\nwgx-o0@/);
+    const alias = await run(['ssh', '-F', first.host.sshConfigPath, '-o', 'BatchMode=yes', '-l', 'wgx-op', 'lab-out', 'id -un']);
+    expect(alias.stdout).toBe('wgx-op\n');
+  });
+
+  it('wgx-op runs sudo without a password; wgx-pw needs its password', async () => {
+    const op = await sshHost(first, 'wgx-op', 'id -un && sudo -n id -u');
+    expect(op.stdout).toBe('wgx-op\n0\n');
+    await expect(sshHost(first, 'wgx-pw', 'sudo -n true')).rejects.toThrow(/a password is required/);
+    const { password } = first.users.passwd;
+    if (password === null) throw new Error('lab has no sudo password');
+    const pw = await sshHost(first, 'wgx-pw', 'id -un && sudo -S -p "" id -u', `${password}\n`);
+    expect(pw.stdout).toBe('wgx-pw\n0\n');
+    await expect(sshHost(first, 'wgx-pw', 'sudo -S -p "" true', 'wrong\n')).rejects.toThrow(/incorrect password|try again/i);
   });
 
   it('a peer reaches the host over its veth, and the outside through host forwarding', async () => {
@@ -111,6 +181,10 @@ describe('lab (wgx, block 19, 2 peers)', () => {
 
     await exited;
     expect(await exists(socket)).toBe(false);
+    const after = await snapshot();
+    expect(after.users).not.toContain('wgx-op');
+    expect(after.users).not.toContain('wgx-pw');
+    expect(after.sudoers).not.toContain('wgpilot-lab-wgx');
     expect(await exists(first.dir)).toBe(false);
     expect((await lab.status()).up).toBe(false);
     expect(await snapshot()).toEqual(before);

@@ -9,17 +9,23 @@
  * - `up` checks each object before creating it instead of tearing down first, so a second
  *   `up` keeps the same keys and sshd pid (tests and a running app can share one lab).
  * - Processes are found by namespace (`ip netns pids`), not by name, so `down` stops exactly
- *   what ran inside the lab: sshd, wireguard-go and iperf3 started by tests, and nothing else.
+ *   what ran inside the lab: both sshds, wireguard-go and iperf3 started by tests, and nothing else.
+ * - The lab's users (users.ts) are the one part outside namespaces and the lab dir; they too are
+ *   found by name (`<name>-op`, `<name>-pw`), so `down` removes them from any partial state.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SSH_PORT, ensureSshd, readPublicKey, sshPaths, sshdPid, writeSshFiles, type SshPaths } from './sshd.js';
+import {
+  SSH_PORT, ensureSshd, knownHostsLine, readPublicKey, sshPaths, sshdPid, writeSshFiles, type SshPaths,
+} from './sshd.js';
 import { killNamespaceProcesses, listNamespaces, run, type RunOptions, type RunResult } from './sys.js';
 import { isLabNamespace, planLab, type LabOptions, type Topology, type VethPlan } from './topology.js';
+import { ensureUsers, removeUsers, usersPlan, usersPresent, usersStatus, type UsersPlan, type UsersStatus } from './users.js';
 
 export type { LabOptions } from './topology.js';
 export type { RunOptions, RunResult } from './sys.js';
+export type { LabUser, UsersStatus } from './users.js';
 
 export interface LabPeerStatus {
   index: number;
@@ -30,10 +36,22 @@ export interface LabPeerStatus {
   peerIf: string;
 }
 
+/** The outside sshd: a ProxyJump target, reachable only through the host. */
+export interface LabOutsideSsh {
+  address: string;
+  port: number;
+  hostKeyPath: string;
+  /** "ssh-ed25519 AAAA…", null before the first `up`. */
+  hostPublicKey: string | null;
+  /** "<address> ssh-ed25519 AAAA…" as in `<dir>/known_hosts`, null before the first `up`. */
+  knownHostsLine: string | null;
+  sshdPid: number | null;
+}
+
 export interface LabStatus {
   name: string;
   dir: string;
-  /** True when every namespace, the root link and sshd are there. */
+  /** True when every namespace, the root link, both sshds, both users and their sudo rule are there. */
   up: boolean;
   host: {
     ns: string;
@@ -50,7 +68,9 @@ export interface LabStatus {
     sshdPid: number | null;
   };
   peers: LabPeerStatus[];
-  outside: { ns: string; address: string; hostAddress: string; hostIf: string; outsideIf: string };
+  outside: { ns: string; address: string; hostAddress: string; hostIf: string; outsideIf: string; ssh: LabOutsideSsh };
+  /** Non-root users of both sshds, logging in with the lab key: sudo without / with a password. */
+  users: UsersStatus;
 }
 
 /** wireguard-go's UAPI sockets; one directory shared by every namespace. */
@@ -77,10 +97,12 @@ async function linkExists(ns: string | null, ifname: string): Promise<boolean> {
 export class Lab {
   readonly #topo: Topology;
   readonly #ssh: SshPaths;
+  readonly #users: UsersPlan;
 
   constructor(options: LabOptions = {}) {
     this.#topo = planLab(options);
-    this.#ssh = sshPaths(this.#topo.dir);
+    this.#ssh = sshPaths(this.#topo);
+    this.#users = usersPlan(this.#topo);
   }
 
   get name(): string {
@@ -94,7 +116,9 @@ export class Lab {
   async up(): Promise<LabStatus> {
     assertRoot();
     const t = this.#topo;
-    await writeSshFiles(t, this.#ssh);
+    const u = this.#users;
+    await writeSshFiles(t, this.#ssh, ['root', u.nopasswd.name, u.passwd.name]);
+    await ensureUsers(t, u);
     const present = new Set(await listNamespaces());
     for (const ns of t.namespaces) {
       if (!present.has(ns)) await run(['ip', 'netns', 'add', ns]);
@@ -105,20 +129,23 @@ export class Lab {
     await this.exec(t.hostNs, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
     for (const p of t.peers) await run(ipIn(p.ns, 'route', 'replace', 'default', 'via', p.hostAddress));
     await run(ipIn(t.outNs, 'route', 'replace', 'default', 'via', t.outside.hostAddress));
-    await ensureSshd(t, this.#ssh);
+    await ensureSshd(this.#ssh.host);
+    await ensureSshd(this.#ssh.out);
     return this.status();
   }
 
   /**
    * down removes everything the lab made, in an order that works from any partial state:
-   * processes first (they hold namespaces and sockets), then sockets, namespaces (taking
-   * their veths along), the root link and the lab dir. Idempotent.
+   * processes first (they hold namespaces, sockets and the lab users), then the users and their
+   * sudo rule, sockets, namespaces (taking their veths along), the root link and the lab dir.
+   * Idempotent.
    */
   async down(): Promise<void> {
     assertRoot();
     const t = this.#topo;
     const namespaces = (await listNamespaces()).filter((ns) => isLabNamespace(t.name, ns));
     await Promise.all(namespaces.map((ns) => killNamespaceProcesses(ns)));
+    await removeUsers(t, this.#users);
     const sockets = await readdir(WG_SOCKET_DIR).catch(() => [] as string[]);
     for (const f of sockets.filter((s) => s.startsWith(`${t.name}-`))) {
       await rm(`${WG_SOCKET_DIR}/${f}`, { force: true });
@@ -138,14 +165,19 @@ export class Lab {
 
   /**
    * status reports names, addresses, key paths and liveness, judged from the live system
-   * (namespaces, root link, sshd in the host namespace) rather than from anything `up` saved.
+   * (namespaces, root link, sshds in their namespaces, users) rather than from anything `up`
+   * saved, except the sudo password, which only the lab dir knows.
    */
   async status(): Promise<LabStatus> {
     const t = this.#topo;
+    const { host, out } = this.#ssh;
     const present = new Set(await listNamespaces());
     const nsUp = t.namespaces.every((ns) => present.has(ns));
-    const pid = present.has(t.hostNs) ? await sshdPid(t, this.#ssh) : null;
-    const up = nsUp && pid !== null && (await linkExists(null, t.rootIf));
+    const pid = present.has(host.ns) ? await sshdPid(host) : null;
+    const outPid = present.has(out.ns) ? await sshdPid(out) : null;
+    const outPub = await readPublicKey(out.hostKey);
+    const up = nsUp && pid !== null && outPid !== null && (await linkExists(null, t.rootIf))
+      && (await usersPresent(this.#users));
     return {
       name: t.name,
       dir: t.dir,
@@ -157,14 +189,25 @@ export class Lab {
         sshPort: SSH_PORT,
         user: 'root',
         keyPath: this.#ssh.clientKey,
-        hostKeyPath: this.#ssh.hostKey,
-        hostPublicKey: await readPublicKey(this.#ssh.hostKey),
+        hostKeyPath: host.hostKey,
+        hostPublicKey: await readPublicKey(host.hostKey),
         knownHostsPath: this.#ssh.knownHosts,
         sshConfigPath: this.#ssh.sshConfig,
         sshdPid: pid,
       },
       peers: t.peers.map((p) => ({ ...p })),
-      outside: { ...t.outside },
+      outside: {
+        ...t.outside,
+        ssh: {
+          address: out.address,
+          port: SSH_PORT,
+          hostKeyPath: out.hostKey,
+          hostPublicKey: outPub,
+          knownHostsLine: outPub === null ? null : knownHostsLine(out, outPub),
+          sshdPid: outPid,
+        },
+      },
+      users: await usersStatus(this.#users),
     };
   }
 

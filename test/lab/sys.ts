@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface RunOptions {
   /** Kill the command after this long. Default 30 s: lab commands are quick or broken. */
   timeoutMs?: number;
+  /** Written to the command's stdin, which is then closed (e.g. a password for `sudo -S`). */
+  input?: string;
 }
 
 export interface RunResult {
@@ -24,7 +26,7 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
   const [file, ...args] = argv;
   if (file === undefined) return Promise.reject(new Error('run: empty argv'));
   return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 16 << 20, encoding: 'utf8' },
+    const child = execFile(file, args, { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 16 << 20, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (!err) return resolve({ stdout, stderr });
         const status = err.killed ? `killed by ${err.signal ?? 'timeout'}` : `exit code ${String(err.code)}`;
@@ -32,6 +34,9 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
         const detail = (stderr.trim() || stdout.trim().slice(-500) || err.message).replace(/\s+$/, '');
         reject(new Error(`\`${argv.join(' ')}\` failed (${status}): ${detail}`, { cause: err }));
       });
+    // Without input, close stdin at once: a command that reads it must see EOF, not hang.
+    child.stdin?.on('error', () => undefined); // EPIPE when the command exits without reading
+    child.stdin?.end(opts.input);
   });
 }
 

@@ -54,6 +54,8 @@ export interface Topology {
   veths: VethPlan[];
 }
 
+/** Parent of every default lab dir; the lab owns it (and may open it for its users, users.ts). */
+export const LAB_ROOT = '/run/wgpilot-lab';
 /** IFNAMSIZ - 1: the kernel rejects longer interface names. */
 const IFNAME_MAX = 15;
 /**
@@ -83,7 +85,7 @@ export function planLab(options: LabOptions = {}): Topology {
   if (!BLOCKS.includes(block)) {
     throw new Error(`lab block must be one of ${BLOCKS.join(', ')} (198.18.0.0/15), got ${block}`);
   }
-  const dir = options.dir ?? `/run/wgpilot-lab/${name}`;
+  const dir = options.dir ?? `${LAB_ROOT}/${name}`;
   if (!dir.startsWith('/') || dir.replace(/\/+$/, '') === '') {
     throw new Error(`lab dir must be an absolute path other than /, got ${JSON.stringify(dir)}`);
   }
