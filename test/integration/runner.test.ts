@@ -24,5 +24,7 @@ describe('test runner', () => {
     expect(namespaces()).not.toMatch(/^wgf-/m);
     expect(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' })).not.toContain('wgf-root');
     expect(fs.existsSync(path.join('/run/wgpilot-lab', 'wgf'))).toBe(false);
+    expect(fs.readFileSync('/etc/passwd', 'utf8')).not.toMatch(/^wgf-/m);
+    expect(fs.existsSync('/etc/sudoers.d/wgpilot-lab-wgf')).toBe(false);
   });
 });
