@@ -1,0 +1,68 @@
+/**
+ * struct rtnl_link_stats64 (IFLA_STATS64): 64-bit interface counters as bigint. The struct grew
+ * over time (rx_nohandler in 4.6, rx_otherhost_dropped in 5.19; 200 bytes on 6.18), so it is
+ * parsed by length: fields the kernel did not send are absent, never garbage.
+ */
+import { WireError } from './errors.js';
+
+/** Field order of struct rtnl_link_stats64 in <linux/if_link.h>. */
+export const LINK_STATS64_FIELDS = [
+  'rxPackets',
+  'txPackets',
+  'rxBytes',
+  'txBytes',
+  'rxErrors',
+  'txErrors',
+  'rxDropped',
+  'txDropped',
+  'multicast',
+  'collisions',
+  'rxLengthErrors',
+  'rxOverErrors',
+  'rxCrcErrors',
+  'rxFrameErrors',
+  'rxFifoErrors',
+  'rxMissedErrors',
+  'txAbortedErrors',
+  'txCarrierErrors',
+  'txFifoErrors',
+  'txHeartbeatErrors',
+  'txWindowErrors',
+  'rxCompressed',
+  'txCompressed',
+  'rxNohandler',
+  'rxOtherhostDropped',
+] as const;
+
+export type LinkStats64Field = (typeof LINK_STATS64_FIELDS)[number];
+
+/** The first 23 fields have existed since IFLA_STATS64 was added (2.6.35); newer ones are optional. */
+export type LinkStats64 = Record<Exclude<LinkStats64Field, 'rxNohandler' | 'rxOtherhostDropped'>, bigint> &
+  Partial<Record<'rxNohandler' | 'rxOtherhostDropped', bigint>>;
+
+/** Minimum IFLA_STATS64 payload: 23 counters. */
+const MIN_STATS64_FIELDS = 23;
+
+export function decodeLinkStats64(buf: Buffer): LinkStats64 {
+  const count = Math.min(Math.floor(buf.length / 8), LINK_STATS64_FIELDS.length);
+  if (count < MIN_STATS64_FIELDS) throw new WireError(`rtnl_link_stats64 of ${buf.length} bytes`);
+  const out: Partial<Record<LinkStats64Field, bigint>> = {};
+  for (let i = 0; i < count; i++) {
+    const name = LINK_STATS64_FIELDS[i];
+    if (name) out[name] = buf.readBigUInt64LE(i * 8);
+  }
+  return out as LinkStats64;
+}
+
+/** encodeLinkStats64 writes every field present, in order, stopping at the first absent one. */
+export function encodeLinkStats64(stats: LinkStats64): Buffer {
+  const values: bigint[] = [];
+  for (const name of LINK_STATS64_FIELDS) {
+    const v = stats[name];
+    if (v === undefined) break;
+    values.push(v);
+  }
+  const b = Buffer.alloc(values.length * 8);
+  values.forEach((v, i) => b.writeBigUInt64LE(v, i * 8));
+  return b;
+}
