@@ -10,12 +10,16 @@ import { pathToFileURL } from 'node:url';
 
 export interface BenchResult {
   name: string;
-  /** Our figure and the C tool's, in the unit named (ms unless said). */
+  /** Our figure and the C tool's on the same data in the same run, in `unit` (default ms). */
   ours: number;
-  cTool: number;
+  cTool?: number;
   unit?: string;
-  /** The target, as the highest acceptable ratio (e.g. 1.0). */
+  /** The target as the highest acceptable ratio ours / cTool (e.g. 1.0). */
   target?: number;
+  /** Or an absolute target, in `unit`, for figures no C tool has (latency p50, msgs/s). */
+  limit?: number;
+  /** For `limit`: true when more is better (throughput). */
+  higherIsBetter?: boolean;
   note?: string;
 }
 
@@ -41,11 +45,21 @@ for (const file of files) {
 }
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toFixed(3));
-console.log(`\n${'benchmark'.padEnd(56)} ${'ours'.padStart(10)} ${'C tool'.padStart(10)} ${'ratio'.padStart(7)}  target`);
+const cell = (n: number | undefined, unit: string) => (n === undefined ? '—'.padStart(10) : `${fmt(n)} ${unit}`.padStart(10));
+console.log(`\n${'benchmark'.padEnd(60)} ${'ours'.padStart(10)} ${'C tool'.padStart(10)} ${'ratio'.padStart(6)}  target`);
 for (const r of rows) {
-  const ratio = r.ours / r.cTool;
-  const verdict = r.target === undefined ? '' : ratio <= r.target ? `≤ ${r.target} ok` : `≤ ${r.target} MISSED`;
-  console.log(`${r.name.padEnd(56)} ${fmt(r.ours).padStart(8)}${(r.unit ?? 'ms').padStart(2)} ${fmt(r.cTool).padStart(8)}${(r.unit ?? 'ms').padStart(2)} ${ratio.toFixed(2).padStart(7)}  ${verdict}${r.note ? `  (${r.note})` : ''}`);
+  const unit = r.unit ?? 'ms';
+  let ratio = '';
+  let verdict = '';
+  if (r.cTool !== undefined) {
+    const x = r.ours / r.cTool;
+    ratio = x.toFixed(2);
+    if (r.target !== undefined) verdict = `ratio ≤ ${r.target} ${x <= r.target ? 'ok' : 'MISSED'}`;
+  } else if (r.limit !== undefined) {
+    const ok = r.higherIsBetter ? r.ours >= r.limit : r.ours <= r.limit;
+    verdict = `${r.higherIsBetter ? '≥' : '≤'} ${r.limit} ${unit} ${ok ? 'ok' : 'MISSED'}`;
+  }
+  console.log(`${r.name.padEnd(60)} ${cell(r.ours, unit)} ${cell(r.cTool, unit)} ${ratio.padStart(6)}  ${verdict}${r.note ? `  (${r.note})` : ''}`);
 }
 if (rows.length === 0) console.log('(no benchmarks yet)');
 process.exitCode = failed ? 1 : 0;

@@ -46,7 +46,7 @@ describe('link events', () => {
   const ns = ctx.netns();
   const nl = ctx.connect(ns);
 
-  it('delivers external `ip link set X down/up` to the callback (p50 < 5 ms, p99 < 20 ms)', async () => {
+  it('delivers every external `ip link set X down/up` to the callback', async () => {
     await route.createIfb(nl, 'nltev0');
     const sub = RouteEventSubscription.open(ctx.libc, [RTNLGRP_LINK], { netns: ns.name });
     ctx.onCleanup(() => sub.close());
@@ -85,9 +85,9 @@ describe('link events', () => {
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
     console.log(`event latency over ${latencies.length} external ip link set up/down: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${latencies.at(-1)?.toFixed(2)} ms`);
+    // The latency targets (p50 < 5 ms, p99 < 20 ms) are checked by `npm run bench`, not here:
+    // speed is measured by benchmarks, never asserted by timed tests.
     expect(latencies).toHaveLength(rounds * 2);
-    expect(p50).toBeLessThan(5);
-    expect(p99).toBeLessThan(20);
   });
 
   it('delivers a plain `ip -n <ns> link set X down` run as a child process', async () => {
