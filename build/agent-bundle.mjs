@@ -7,6 +7,7 @@
 //     node/bin/node        the Node.js runtime for the platform (npm package node-<platform>),
 //                          same major version, hence the same ABI, as the native modules
 //     node_modules/        the native modules, copied explicitly (see NATIVE_PACKAGES)
+//     wgpilot-agent.service  systemd unit template (install-service fills it in)
 //     manifest.json        version, protocol, platform, Node ABI, sha256 of every file
 //   dist/agent/wgpilot-agent-<version>-<platform>.tar.gz (+ .sha256)
 //
@@ -64,6 +65,15 @@ export async function buildAgentBundle({ quiet = false } = {}) {
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
 
+  // The SQL migrations travel inside the bundle (agent/src/db/migrations.ts reads this define;
+  // unbundled runs read the migrations/ folder instead).
+  const migrationsDir = path.join(root, 'migrations');
+  const migrations = fs
+    .readdirSync(migrationsDir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((file) => ({ file, sql: fs.readFileSync(path.join(migrationsDir, file), 'utf8') }));
+
   await build({
     entryPoints: [path.join(root, 'agent/src/cli.ts')],
     outfile: path.join(outDir, 'agent.mjs'),
@@ -73,7 +83,7 @@ export async function buildAgentBundle({ quiet = false } = {}) {
     target: 'node20',
     sourcemap: 'linked',
     external: NATIVE_PACKAGES.map((p) => p.name),
-    define: { __WGPILOT_VERSION__: JSON.stringify(pkg.version) },
+    define: { __WGPILOT_VERSION__: JSON.stringify(pkg.version), __WGPILOT_MIGRATIONS__: JSON.stringify(migrations) },
     // Bundled CommonJS dependencies call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __wgpCreateRequire } from 'node:module'; const require = __wgpCreateRequire(import.meta.url);" },
     logLevel: quiet ? 'warning' : 'info',
@@ -114,6 +124,9 @@ exit 127
 `,
     { mode: 0o755 },
   );
+
+  // The systemd unit template, read by `wgpilot-agent install-service` from beside agent.mjs.
+  fs.copyFileSync(path.join(root, 'build', 'wgpilot-agent.service'), path.join(outDir, 'wgpilot-agent.service'));
 
   const files = walk(outDir).sort();
   const manifest = {

@@ -9,8 +9,17 @@ import { AGENT_VERSION, PROTOCOL_VERSION, type AgentInfo } from './version.js';
 const USAGE = `usage: wgpilot-agent <command> [options]
 
 commands:
-  version [--json]   print the agent version
-  help               print this help
+  serve [--state-dir D]      run the daemon: tRPC on the unix socket D/agent.sock
+                             (default D: $WGPILOT_STATE_DIR or /var/lib/wgpilot)
+  stdio [--state-dir D]      speak the protocol on stdin/stdout (what the desktop runs over
+                             SSH): bridged to the daemon when it runs, else in-process
+  install-service [--launcher P] [--state-dir D] [--unit-dir U]
+                             write the systemd unit for the daemon (root only)
+  version [--json]           print the agent version
+  help                       print this help
+
+Logs are JSON lines on stderr ($WGPILOT_LOG_LEVEL: debug|info|warn|error). The protocol is
+described in PROTOCOL.md.
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -29,6 +38,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`wgpilot-agent ${AGENT_VERSION}\n`);
       }
       return 0;
+    case 'serve':
+      return (await import('./commands/serve.js')).serve(rest);
+    case 'stdio':
+      return (await import('./commands/stdio.js')).stdio(rest);
+    case 'install-service':
+      return (await import('./commands/install-service.js')).installService(rest);
     case undefined:
     case 'help':
     case '--help':

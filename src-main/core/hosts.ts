@@ -3,10 +3,11 @@
  * The Electron shell and browser mode both hold one HostManager (built by their composition root).
  */
 import { randomUUID } from 'node:crypto';
-import type { AgentInfo } from '../../agent/src/version.js';
+import type { AgentHello } from '../../agent/src/rpc/protocol.js';
 import { ensureAgent, findAgentBundle, type DeployProgress } from './agent-deploy.js';
+import { openAgentSession, type AgentSession } from './agent-session.js';
 import type { AppPaths } from './paths.js';
-import { shellQuote, SshSession, type HostKeyInfo } from './ssh.js';
+import { SshSession, type HostKeyInfo } from './ssh.js';
 
 export interface ConnectRequest {
   host: string;
@@ -24,12 +25,13 @@ export interface HostConnection {
   port: number;
   username: string;
   hostKey: HostKeyInfo;
-  agent: AgentInfo;
+  /** The agent's hello: version, protocol, mode (daemon / in-process), user, privileged. */
+  agent: AgentHello;
   deployed: boolean;
 }
 
 export class HostManager {
-  private readonly sessions = new Map<string, { session: SshSession; info: HostConnection }>();
+  private readonly sessions = new Map<string, { session: SshSession; agent: AgentSession; info: HostConnection }>();
 
   constructor(private readonly paths: AppPaths) {}
 
@@ -46,11 +48,12 @@ export class HostManager {
     try {
       const bundle = findAgentBundle(this.paths.agentDistDir);
       const { launcher, deployed } = await ensureAgent(session, bundle, onProgress, { installDir: this.paths.remoteAgentDir });
-      const r = await session.exec(`${shellQuote(launcher)} version --json`);
-      const agent = JSON.parse(r.stdout) as AgentInfo;
-      const info: HostConnection = { id: randomUUID(), host: req.host, port: req.port, username: req.username, hostKey: session.hostKey, agent, deployed };
-      this.sessions.set(info.id, { session, info });
+      const agent = await openAgentSession(session, launcher);
+      const info: HostConnection = { id: randomUUID(), host: req.host, port: req.port, username: req.username, hostKey: session.hostKey, agent: agent.hello, deployed };
+      this.sessions.set(info.id, { session, agent, info });
       session.onClose(() => this.sessions.delete(info.id));
+      // No reconnect yet: a host whose agent went away is no longer connected.
+      void agent.closed.then(() => this.disconnect(info.id));
       return info;
     } catch (err) {
       session.close();
@@ -58,12 +61,19 @@ export class HostManager {
     }
   }
 
+  /** The typed agent client of a connected host (for the renderer's proxy). */
+  agent(id: string): AgentSession['client'] | undefined {
+    return this.sessions.get(id)?.agent.client;
+  }
+
   list(): HostConnection[] {
     return [...this.sessions.values()].map((s) => s.info);
   }
 
   disconnect(id: string): void {
-    this.sessions.get(id)?.session.close();
+    const s = this.sessions.get(id);
+    s?.agent.close();
+    s?.session.close();
     this.sessions.delete(id);
   }
 

@@ -6,6 +6,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { DeployError } from './agent-deploy.js';
+import { AgentLinkError } from './agent-link.js';
 import type { HostManager } from './hosts.js';
 import { HostKeyError, SshError } from './ssh.js';
 
@@ -16,13 +17,13 @@ export interface DesktopContext {
 }
 
 /** The closed set of error codes the UI understands, beside tRPC's own. */
-export type DesktopErrorCode = HostKeyError['code'] | SshError['code'] | DeployError['code'] | 'INTERNAL';
+export type DesktopErrorCode = HostKeyError['code'] | SshError['code'] | DeployError['code'] | AgentLinkError['code'] | 'INTERNAL';
 
 const t = initTRPC.context<DesktopContext>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const appCode: DesktopErrorCode =
-      cause instanceof HostKeyError || cause instanceof SshError || cause instanceof DeployError ? cause.code : 'INTERNAL';
+      cause instanceof HostKeyError || cause instanceof SshError || cause instanceof DeployError || cause instanceof AgentLinkError ? cause.code : 'INTERNAL';
     const hostKey = cause instanceof HostKeyError ? cause.info : undefined;
     return { ...shape, data: { ...shape.data, appCode, hostKey } };
   },
@@ -31,7 +32,7 @@ const t = initTRPC.context<DesktopContext>().create({
 /** Wraps domain errors so their message reaches the UI with a stable code. */
 function domain<T>(fn: () => Promise<T>): Promise<T> {
   return fn().catch((err: unknown) => {
-    if (err instanceof HostKeyError || err instanceof SshError || err instanceof DeployError) {
+    if (err instanceof HostKeyError || err instanceof SshError || err instanceof DeployError || err instanceof AgentLinkError) {
       throw new TRPCError({ code: err instanceof HostKeyError ? 'FORBIDDEN' : 'BAD_REQUEST', message: err.message, cause: err });
     }
     throw err;

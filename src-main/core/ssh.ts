@@ -119,6 +119,9 @@ export class SshSession {
       port,
       username: opts.username,
       readyTimeout: opts.readyTimeoutMs ?? 15_000,
+      // A dead peer ends the agent channel within ~45 s instead of hanging it (agent/PROTOCOL.md, Keepalive).
+      keepaliveInterval: 15_000,
+      keepaliveCountMax: 3,
       hostVerifier: (blob: Buffer, verify: (ok: boolean) => void) => {
         const verdict = judgeHostKey(opts, port, blob);
         hostKeyInfo = { host: opts.host, port, keyType: keyTypeOfBlob(blob), fingerprint: fingerprint(blob) };

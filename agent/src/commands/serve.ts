@@ -1,0 +1,33 @@
+/**
+ * `wgpilot-agent serve [--state-dir D]`: the daemon. Serves the router on `<state>/agent.sock`
+ * to any number of local clients (the `stdio` bridges of SSH sessions) until SIGTERM or SIGINT,
+ * then closes every connection (subscriptions see their abort) and removes the socket.
+ */
+import { createLogger } from '../log.js';
+import { peerUidReader } from '../rpc/carriers/peercred.js';
+import { listenUnix } from '../rpc/carriers/unix.js';
+import { createAgentServer } from '../rpc/server.js';
+import { logLevel, socketPath } from './options.js';
+
+export async function serve(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const log = createLogger({ level: logLevel(env), fields: { cmd: 'serve', pid: process.pid } });
+  const agent = createAgentServer({ mode: 'daemon', services: {}, log });
+  const server = await listenUnix({
+    socketPath: socketPath(args, env),
+    log,
+    serve: (socket) => agent.serve({ input: socket, output: socket, endOutput: true }),
+    peerUid: await peerUidReader(),
+  });
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(s);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+  log.info('shutting down', { signal });
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,54 @@
+/**
+ * The agent's line splitter (agent/src/rpc/framing.ts): lines split at any byte boundary, CRLF,
+ * multi-byte UTF-8 cut across chunks, and the overflow bound. The desktop link's own splitter
+ * is exercised through the link in limits.test.ts (byte-at-a-time feed, 100 MB line).
+ */
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, parseObjectLine, preview } from '../../../agent/src/rpc/framing.js';
+
+function split(chunks: Buffer[], max = 1024) {
+  const lines: string[] = [];
+  const overflows: number[] = [];
+  const s = new LineSplitter(max, (l) => lines.push(l), (n) => overflows.push(n));
+  for (const c of chunks) s.push(c);
+  return { lines, overflows };
+}
+
+describe('LineSplitter', () => {
+  it('cuts lines at every possible chunk boundary, including inside multi-byte characters', () => {
+    const text = Buffer.from('{"a":"ü"}\r\n{"b":"🚀"}\n\nlast');
+    for (let cut = 0; cut <= text.length; cut++) {
+      const { lines } = split([text.subarray(0, cut), text.subarray(cut)]);
+      expect(lines).toEqual(['{"a":"ü"}', '{"b":"🚀"}', '']);
+    }
+  });
+
+  it('keeps an unterminated tail until its newline arrives', () => {
+    const { lines } = split([Buffer.from('par'), Buffer.from('tial'), Buffer.from('\nnext\n')]);
+    expect(lines).toEqual(['partial', 'next']);
+  });
+
+  it('reports a line over the limit once and then ignores everything', () => {
+    const { lines, overflows } = split([Buffer.from('ok\n'), Buffer.alloc(600, 0x61), Buffer.alloc(600, 0x61), Buffer.from('\nmore\n')], 1000);
+    expect(lines).toEqual(['ok']);
+    expect(overflows).toEqual([1200]);
+  });
+
+  it('accepts a line of exactly the limit', () => {
+    const { lines, overflows } = split([Buffer.alloc(1000, 0x62), Buffer.from('\n')], 1000);
+    expect(lines).toHaveLength(1);
+    expect(overflows).toEqual([]);
+  });
+});
+
+describe('parseObjectLine / preview', () => {
+  it('accepts JSON objects only', () => {
+    expect(parseObjectLine('{"id":1}')).toEqual({ id: 1 });
+    for (const bad of ['', 'null', '[1]', '"s"', '3', '{bad', 'Welcome!']) expect(parseObjectLine(bad)).toBeNull();
+  });
+
+  it('shortens long lines for logs', () => {
+    expect(preview('x'.repeat(10))).toBe('x'.repeat(10));
+    expect(preview('x'.repeat(200), 5)).toBe('xxxxx… (200 chars)');
+  });
+});
