@@ -80,5 +80,8 @@ export async function run(): Promise<BenchResult[]> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  for (const r of await run()) console.log(`${r.name}: ours ${r.ours.toFixed(2)} ms, ss ${r.cTool.toFixed(2)} ms, ratio ${(r.ours / r.cTool).toFixed(2)}`);
+  for (const r of await run()) {
+    const c = r.cTool ?? NaN;
+    console.log(`${r.name}: ours ${r.ours.toFixed(2)} ms, ss ${c.toFixed(2)} ms, ratio ${(r.ours / c).toFixed(2)}`);
+  }
 }
