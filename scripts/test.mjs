@@ -53,7 +53,9 @@ async function vitest(tier) {
   if (fs.existsSync(report)) {
     const r = JSON.parse(fs.readFileSync(report, 'utf8'));
     totals.passed += r.numPassedTests;
-    totals.failed += r.numFailedTests;
+    // A file that fails to load has no failed test of its own: count it as one failure.
+    const brokenFiles = r.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
+    totals.failed += r.numFailedTests + brokenFiles;
     totals.skipped += r.numPendingTests + r.numTodoTests;
     if (r.numTotalTests === 0) problems.push(`${tier}: no tests ran`);
   }
