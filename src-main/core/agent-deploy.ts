@@ -61,15 +61,20 @@ async function run(session: SshSession, command: string): Promise<string> {
   return r.stdout;
 }
 
-/** The installed agent's version at `launcher`, or null when there is none that runs. */
-async function installedVersion(session: SshSession, launcher: string): Promise<string | null> {
-  const r = await session.exec(`${shellQuote(launcher)} version --json 2>/dev/null`);
-  if (r.code !== 0) return null;
+/** The version in `wgpilot-agent version --json` output, or null for anything else. */
+function parseVersion(stdout: string): string | null {
   try {
-    return (JSON.parse(r.stdout) as { version?: string }).version ?? null;
+    const v = (JSON.parse(stdout) as { version?: unknown } | null)?.version;
+    return typeof v === 'string' ? v : null;
   } catch {
     return null;
   }
+}
+
+/** The installed agent's version at `launcher`, or null when there is none that runs. */
+async function installedVersion(session: SshSession, launcher: string): Promise<string | null> {
+  const r = await session.exec(`${shellQuote(launcher)} version --json 2>/dev/null`);
+  return r.code === 0 ? parseVersion(r.stdout) : null;
 }
 
 /**
@@ -84,18 +89,22 @@ export async function ensureAgent(
   { expectedSha256 = bundle.sha256, installDir = '~/.wgpilot/agent' }: { expectedSha256?: string; installDir?: string } = {},
 ): Promise<{ launcher: string; deployed: boolean }> {
   onProgress({ phase: 'checking' });
-  const uname = (await run(session, 'uname -sm')).trim();
+  // One exec for all three facts: each exec costs a login shell (~0.1 s with busy rc files).
+  const rel = installDir.startsWith('~/') ? installDir.slice(2) : undefined;
+  const guess = `${rel !== undefined ? `"$HOME"/${shellQuote(rel)}` : shellQuote(installDir)}/${shellQuote(`${bundle.version}-${bundle.platform}`)}/wgpilot-agent`;
+  const [unameLine = '', homeLine = '', ...versionLines] = (await run(session, `uname -sm; printf '%s\\n' "$HOME"; ${guess} version --json 2>/dev/null; true`)).split('\n');
+  const uname = unameLine.trim();
   const platform = SUPPORTED_PLATFORMS[uname];
   if (!platform) {
     throw new DeployError('UNSUPPORTED_PLATFORM', `${session.host} runs '${uname}'; the agent supports ${Object.keys(SUPPORTED_PLATFORMS).join(', ')}.`);
   }
   if (platform !== bundle.platform) throw new DeployError('NO_BUNDLE', `No agent bundle for ${platform} (have ${bundle.platform}).`);
 
-  const home = (await run(session, 'printf %s "$HOME"')).trim();
-  const base = installDir.startsWith('~/') ? `${home}/${installDir.slice(2)}` : installDir;
+  const home = homeLine.trim();
+  const base = rel !== undefined ? `${home}/${rel}` : installDir;
   const final = `${base}/${bundle.version}-${bundle.platform}`;
   const launcher = `${final}/wgpilot-agent`;
-  if ((await installedVersion(session, launcher)) === bundle.version) {
+  if (parseVersion(versionLines.join('\n')) === bundle.version) {
     onProgress({ phase: 'ready', deployed: false });
     return { launcher, deployed: false };
   }

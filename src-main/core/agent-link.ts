@@ -181,7 +181,9 @@ export async function connectAgent<TRouter extends AnyRouter = AgentRouter>(io: 
       const subscription = op.type === 'subscription';
       pending.set(id, { observer, subscription });
       try {
-        send({ id, method: op.type, params: { path: op.path, input: op.input } });
+        // A resumed subscription names the last event it saw (tracked() ids; agent/PROTOCOL.md).
+        const lastEventId = subscription && typeof op.context.lastEventId === 'string' ? op.context.lastEventId : undefined;
+        send({ id, method: op.type, params: { path: op.path, input: op.input, ...(lastEventId !== undefined ? { lastEventId } : {}) } });
       } catch (err) {
         pending.delete(id);
         observer.error(TRPCClientError.from(err as Error));

@@ -3,15 +3,20 @@
  * typed tRPC client on it. One long-lived channel per host: an exec costs ~0.2 s (shell rc files,
  * Node start), a call over the open channel ~0.1 ms.
  *
+ * Non-root users get root through sudo (privilege.ts): `sudo -n` first, and `sudo -S` with the
+ * session's password only when sudo says it needs one. The mode that worked is returned, so a
+ * reconnect goes straight to it.
+ *
  * The agent's stderr is for humans: its tail is kept for error messages ("exited with status
  * 127: no Node.js runtime found") and handed to `onStderr`. It must be read either way, or a
  * chatty agent would fill the SSH window and stall the protocol.
  */
-import { createTRPCClient, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, type TRPCClient, type TRPCLink } from '@trpc/client';
 import type { AgentHello } from '../../agent/src/rpc/protocol.js';
 import type { AgentRouter } from '../../agent/src/rpc/router.js';
-import { connectAgent, type AgentLinkError, type AgentLinkOptions } from './agent-link.js';
-import { shellQuote, type SshSession } from './ssh.js';
+import { AgentLinkError, connectAgent, type AgentLinkOptions } from './agent-link.js';
+import { agentCommand, classifySudoFailure, PrivilegeError, rejectedPassword, type PrivilegeMode } from './privilege.js';
+import type { SshSession } from './ssh.js';
 
 /** How much of the agent's stderr to keep for error messages. */
 const STDERR_TAIL_BYTES = 2048;
@@ -19,6 +24,10 @@ const STDERR_TAIL_BYTES = 2048;
 export interface AgentSession {
   hello: AgentHello;
   client: TRPCClient<AgentRouter>;
+  /** The raw terminating link (the desktop's agent proxy forwards operations through it). */
+  link: TRPCLink<AgentRouter>;
+  /** How the agent got its privileges. */
+  privilege: PrivilegeMode;
   /** Resolves with the reason once the agent connection has ended (agent exit, channel close). */
   closed: Promise<AgentLinkError>;
   close(): void;
@@ -26,29 +35,60 @@ export interface AgentSession {
 
 export interface AgentSessionOptions extends Pick<AgentLinkOptions, 'helloTimeoutMs' | 'log'> {
   onStderr?: (text: string) => void;
+  /** Extra arguments of `stdio` (e.g. `--state-dir D`). */
+  args?: readonly string[];
+  /** Start with this mode (a reconnect reuses what worked); default: root for root, else `sudo -n`. */
+  privilege?: PrivilegeMode;
+  /** The user's sudo password, used only when sudo asks for one. */
+  sudoPassword?: string;
 }
 
 export async function openAgentSession(ssh: SshSession, launcher: string, opts: AgentSessionOptions = {}): Promise<AgentSession> {
-  // `exec` so the agent replaces the login shell: its pid and signals are the channel's own.
-  const channel = await ssh.openChannel(`exec ${shellQuote(launcher)} stdio`);
+  const first: PrivilegeMode = ssh.username === 'root' ? 'root' : opts.privilege === 'sudo-password' && opts.sudoPassword !== undefined ? 'sudo-password' : 'sudo';
+  try {
+    return await start(ssh, launcher, first, opts);
+  } catch (err) {
+    if (!(err instanceof PrivilegeError) || err.code !== 'SUDO_PASSWORD_REQUIRED' || first !== 'sudo' || opts.sudoPassword === undefined) throw err;
+    return start(ssh, launcher, 'sudo-password', opts);
+  }
+}
+
+async function start(ssh: SshSession, launcher: string, mode: PrivilegeMode, opts: AgentSessionOptions): Promise<AgentSession> {
+  const channel = await ssh.openChannel(agentCommand(launcher, opts.args ?? [], mode));
   let stderrTail = '';
   let exit: string | undefined;
+  let exitCode: number | null = null;
   channel.stderr.on('data', (chunk: Buffer) => {
     const text = chunk.toString('utf8');
     stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
     opts.onStderr?.(text);
+    // sudo would wait for another try on stdin; there is none, so stop it now.
+    if (mode === 'sudo-password' && rejectedPassword(stderrTail)) channel.close();
   });
   channel.on('exit', (code: number | null, signal?: string) => {
+    exitCode = code;
     exit = signal ? `killed by ${signal}` : `exited with status ${code}`;
   });
-  const conn = await connectAgent(channel, {
-    ...opts,
-    peerName: ssh.host,
-    describeEnd: () => [exit, lastWords(stderrTail)].filter(Boolean).join(': ') || undefined,
-  });
+  if (mode === 'sudo-password') channel.write(`${opts.sudoPassword ?? ''}\n`);
+  let conn;
+  try {
+    conn = await connectAgent<AgentRouter>(channel, {
+      ...opts,
+      peerName: ssh.host,
+      describeEnd: () => [exit, lastWords(stderrTail)].filter(Boolean).join(': ') || undefined,
+    });
+  } catch (err) {
+    if (mode !== 'root' && err instanceof AgentLinkError && err.code === 'AGENT_NO_HELLO') {
+      const why = classifySudoFailure(stderrTail, exitCode, { user: ssh.username, host: ssh.host });
+      if (why) throw why;
+    }
+    throw err;
+  }
   return {
     hello: conn.hello,
     client: createTRPCClient<AgentRouter>({ links: [conn.link] }),
+    link: conn.link,
+    privilege: mode,
     closed: conn.closed,
     close: () => conn.close(),
   };

@@ -1,83 +1,182 @@
 /**
- * Live connections to managed hosts: SSH session + installed agent, keyed by a connection id.
- * The Electron shell and browser mode both hold one HostManager (built by their composition root).
+ * HostManager: the desktop's hosts — saved profiles, `~/.ssh/config` aliases, and the live
+ * connections (several at once), each a HostConnection with its own state and reconnects. The
+ * Electron shell and browser mode each build one (their composition roots); tests build several
+ * to act as several desktops.
  */
 import { randomUUID } from 'node:crypto';
-import type { AgentHello } from '../../agent/src/rpc/protocol.js';
-import { ensureAgent, findAgentBundle, type DeployProgress } from './agent-deploy.js';
-import { openAgentSession, type AgentSession } from './agent-session.js';
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { createTRPCClient, createTRPCUntypedClient, type TRPCClient, type TRPCLink, type TRPCUntypedClient } from '@trpc/client';
+import type { AgentRouter } from '../../agent/src/rpc/router.js';
+import { findAgentBundle, type AgentBundle } from './agent-deploy.js';
+import { resilientLink } from './agent-proxy.js';
+import type { BackoffOptions } from './backoff.js';
+import { HostConnection as Connection, type HostConnectionDeps, type HostInfo, type HostState, type SessionSecrets } from './host-connection.js';
+import { resolveTarget, type AdHocTarget } from './host-target.js';
 import type { AppPaths } from './paths.js';
-import { SshSession, type HostKeyInfo } from './ssh.js';
+import { ProfileStore } from './profiles.js';
+import { noSecretStore, type SecretStore } from './secrets.js';
+import { listSshAliases } from './ssh-config.js';
 
-export interface ConnectRequest {
-  host: string;
-  port: number;
-  username: string;
-  privateKeyPath?: string | undefined;
-  password?: string | undefined;
+export type { HostInfo, HostState } from './host-connection.js';
+/** A connected host as the renderer lists it (the name its store imports). */
+export type HostConnection = HostInfo;
+
+/** What to connect to: a saved profile, an ssh-config alias, or the form's fields. */
+export interface ConnectRequest extends Partial<AdHocTarget>, SessionSecrets {
+  profileId?: string | undefined;
   /** The fingerprint the admin accepted in the trust dialog for an unknown host key. */
   acceptHostKey?: string | undefined;
+  /** Keep the given secrets in the SecretStore (only where it is persistent: the OS keychain). */
+  remember?: boolean | undefined;
 }
 
-export interface HostConnection {
-  id: string;
-  host: string;
-  port: number;
-  username: string;
-  hostKey: HostKeyInfo;
-  /** The agent's hello: version, protocol, mode (daemon / in-process), user, privileged. */
-  agent: AgentHello;
-  deployed: boolean;
+export interface HostStateEvent {
+  hostId: string;
+  label: string;
+  state: HostState;
+}
+
+export interface HostManagerOptions {
+  secrets?: SecretStore;
+  /** Structured log sink; never receives a secret. */
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Default: ~/.ssh/config. */
+  sshConfigPath?: string;
+  /** Default: ~/.ssh/known_hosts. */
+  userKnownHostsPaths?: string[];
+  agentSocket?: string;
+  /** Overrides paths.remoteAgentDir. */
+  remoteAgentDir?: string;
+  agentArgs?: string[];
+  backoff?: BackoffOptions;
+  keepalive?: { intervalMs: number; countMax: number };
+  readyTimeoutMs?: number;
+  /** Overrides the bundle found in paths.agentDistDir. */
+  bundle?: AgentBundle;
 }
 
 export class HostManager {
-  private readonly sessions = new Map<string, { session: SshSession; agent: AgentSession; info: HostConnection }>();
+  readonly profiles: ProfileStore;
+  readonly #hosts = new Map<string, { conn: Connection; link: TRPCLink<AgentRouter>; client: TRPCClient<AgentRouter>; untyped: TRPCUntypedClient<AgentRouter> }>();
+  /** Emits 'state' with a HostStateEvent on every host state change. */
+  readonly events = new EventEmitter();
+  readonly #secrets: SecretStore;
+  #bundle: AgentBundle | undefined;
 
-  constructor(private readonly paths: AppPaths) {}
+  constructor(
+    private readonly paths: AppPaths,
+    private readonly opts: HostManagerOptions = {},
+  ) {
+    this.profiles = new ProfileStore(path.join(paths.dataDir, 'profiles.json'));
+    this.#secrets = opts.secrets ?? noSecretStore;
+    this.#bundle = opts.bundle;
+    this.events.setMaxListeners(0);
+  }
 
-  async connect(req: ConnectRequest, onProgress?: (p: DeployProgress) => void): Promise<HostConnection> {
-    const session = await SshSession.connect({
-      host: req.host,
-      port: req.port,
-      username: req.username,
-      privateKeyPath: req.privateKeyPath,
-      password: req.password,
-      appKnownHostsPath: this.paths.knownHostsPath,
-      confirmHostKey: async (info) => req.acceptHostKey !== undefined && info.fingerprint === req.acceptHostKey,
+  /** Concrete Host aliases of the ssh config, for the "add host" form. */
+  aliases(): string[] {
+    return listSshAliases({ configPath: this.opts.sshConfigPath });
+  }
+
+  /** Connects a host; progress and later reconnects are reported through `onState`. */
+  async connect(req: ConnectRequest, opts: { hostId?: string } = {}): Promise<HostInfo> {
+    const profile = req.profileId ? this.profiles.get(req.profileId) : undefined;
+    const base: AdHocTarget & { id?: string } = profile ?? {
+      host: req.host ?? '',
+      port: req.port ?? 22,
+      user: req.user ?? '',
+      auth: req.auth ?? (req.keyPath ? 'key' : req.password !== undefined ? 'password' : 'agent'),
+      keyPath: req.keyPath,
+      jump: req.jump,
+      alias: req.alias,
+      name: req.name,
+    };
+    const target = resolveTarget(base, { sshConfigPath: this.opts.sshConfigPath });
+    const secrets = await this.#sessionSecrets(profile?.id, req);
+    const id = opts.hostId ?? randomUUID();
+    if (this.#hosts.has(id)) throw new Error(`host id ${id} is in use`);
+    const conn = new Connection(id, target, secrets, this.#deps(), (state) => {
+      this.events.emit('state', { hostId: id, label: target.label, state } satisfies HostStateEvent);
+      if (state.status === 'disconnected') this.#hosts.delete(id);
     });
-    try {
-      const bundle = findAgentBundle(this.paths.agentDistDir);
-      const { launcher, deployed } = await ensureAgent(session, bundle, onProgress, { installDir: this.paths.remoteAgentDir });
-      const agent = await openAgentSession(session, launcher);
-      const info: HostConnection = { id: randomUUID(), host: req.host, port: req.port, username: req.username, hostKey: session.hostKey, agent: agent.hello, deployed };
-      this.sessions.set(info.id, { session, agent, info });
-      session.onClose(() => this.sessions.delete(info.id));
-      // No reconnect yet: a host whose agent went away is no longer connected.
-      void agent.closed.then(() => this.disconnect(info.id));
-      return info;
-    } catch (err) {
-      session.close();
-      throw err;
-    }
+    const link = resilientLink(conn);
+    this.#hosts.set(id, { conn, link, client: createTRPCClient<AgentRouter>({ links: [link] }), untyped: createTRPCUntypedClient<AgentRouter>({ links: [link] }) });
+    const info = await conn.open(req.acceptHostKey);
+    if (profile && req.remember) await this.#remember(profile.id, req);
+    return info;
   }
 
-  /** The typed agent client of a connected host (for the renderer's proxy). */
-  agent(id: string): AgentSession['client'] | undefined {
-    return this.sessions.get(id)?.agent.client;
+  /** The typed agent client of a host; it follows the host through reconnects. */
+  agent(id: string): TRPCClient<AgentRouter> | undefined {
+    return this.#hosts.get(id)?.client;
   }
 
-  list(): HostConnection[] {
-    return [...this.sessions.values()].map((s) => s.info);
+  /** The untyped client the desktop router's agent proxy forwards through. */
+  agentUntyped(id: string): TRPCUntypedClient<AgentRouter> | undefined {
+    return this.#hosts.get(id)?.untyped;
+  }
+
+  /** The raw (resilient) link, for proxying subscriptions with their event ids. */
+  agentLink(id: string): TRPCLink<AgentRouter> | undefined {
+    return this.#hosts.get(id)?.link;
+  }
+
+  list(): HostInfo[] {
+    return [...this.#hosts.values()].flatMap((h) => (h.conn.info ? [h.conn.info] : []));
+  }
+
+  states(): HostStateEvent[] {
+    return [...this.#hosts.values()].map((h) => ({ hostId: h.conn.id, label: h.conn.target.label, state: h.conn.state }));
+  }
+
+  /** Calls `listener` on every state change of every host; returns the unsubscriber. */
+  onState(listener: (e: HostStateEvent) => void): () => void {
+    this.events.on('state', listener);
+    return () => void this.events.off('state', listener);
   }
 
   disconnect(id: string): void {
-    const s = this.sessions.get(id);
-    s?.agent.close();
-    s?.session.close();
-    this.sessions.delete(id);
+    this.#hosts.get(id)?.conn.close();
+    this.#hosts.delete(id);
   }
 
   closeAll(): void {
-    for (const id of [...this.sessions.keys()]) this.disconnect(id);
+    for (const id of [...this.#hosts.keys()]) this.disconnect(id);
+  }
+
+  #deps(): HostConnectionDeps {
+    const o = this.opts;
+    return {
+      bundle: () => (this.#bundle ??= findAgentBundle(this.paths.agentDistDir)),
+      appKnownHostsPath: this.paths.knownHostsPath,
+      userKnownHostsPaths: o.userKnownHostsPaths ?? [path.join(os.homedir(), '.ssh', 'known_hosts')],
+      agentSocket: o.agentSocket,
+      remoteAgentDir: o.remoteAgentDir ?? this.paths.remoteAgentDir,
+      agentArgs: o.agentArgs,
+      backoff: o.backoff,
+      keepalive: o.keepalive,
+      readyTimeoutMs: o.readyTimeoutMs,
+      log: o.log ?? (() => {}),
+    };
+  }
+
+  /** This session's secrets: what the request carries, else what the store kept for the profile. */
+  async #sessionSecrets(profileId: string | undefined, req: ConnectRequest): Promise<SessionSecrets> {
+    const kept = async (kind: 'password' | 'passphrase' | 'sudo') => (profileId ? this.#secrets.get(profileId, kind) : undefined);
+    return {
+      password: req.password ?? (await kept('password')),
+      passphrase: req.passphrase ?? (await kept('passphrase')),
+      sudoPassword: req.sudoPassword ?? (await kept('sudo')),
+    };
+  }
+
+  async #remember(profileId: string, req: ConnectRequest): Promise<void> {
+    if (!this.#secrets.persistent) return;
+    if (req.password !== undefined) await this.#secrets.set(profileId, 'password', req.password);
+    if (req.passphrase !== undefined) await this.#secrets.set(profileId, 'passphrase', req.passphrase);
+    if (req.sudoPassword !== undefined) await this.#secrets.set(profileId, 'sudo', req.sudoPassword);
   }
 }

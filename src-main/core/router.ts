@@ -1,67 +1,83 @@
 /**
- * The desktop's own tRPC router (hosts, connection state); the renderer reaches it over
- * Electron IPC or, in browser mode, a loopback WebSocket. Agent procedures are proxied
- * separately (they are the agent's contract, not re-implemented here).
+ * The desktop's own tRPC router; the renderer reaches it over Electron IPC or, in browser mode,
+ * a loopback WebSocket. Host profiles, ssh-config aliases, connections and their live state are
+ * the desktop's; everything about a host itself goes through the agent proxy (router-agent.ts),
+ * not re-implemented here.
  */
-import { initTRPC, TRPCError } from '@trpc/server';
+import { on } from 'node:events';
 import { z } from 'zod';
-import { DeployError } from './agent-deploy.js';
-import { AgentLinkError } from './agent-link.js';
-import type { HostManager } from './hosts.js';
-import { HostKeyError, SshError } from './ssh.js';
+import { domain, t, type DesktopContext } from './desktop-trpc.js';
+import type { HostStateEvent } from './hosts.js';
+import { AUTH_KINDS, profileInputSchema } from './profiles.js';
+import { agentProxyRouter } from './router-agent.js';
 
-export interface DesktopContext {
-  hosts: HostManager;
-  mode: 'electron' | 'browser';
-  version: string;
-}
+export type { DesktopContext, DesktopErrorCode } from './desktop-trpc.js';
 
-/** The closed set of error codes the UI understands, beside tRPC's own. */
-export type DesktopErrorCode = HostKeyError['code'] | SshError['code'] | DeployError['code'] | AgentLinkError['code'] | 'INTERNAL';
-
-const t = initTRPC.context<DesktopContext>().create({
-  errorFormatter({ shape, error }) {
-    const cause = error.cause;
-    const appCode: DesktopErrorCode =
-      cause instanceof HostKeyError || cause instanceof SshError || cause instanceof DeployError || cause instanceof AgentLinkError ? cause.code : 'INTERNAL';
-    const hostKey = cause instanceof HostKeyError ? cause.info : undefined;
-    return { ...shape, data: { ...shape.data, appCode, hostKey } };
-  },
-});
-
-/** Wraps domain errors so their message reaches the UI with a stable code. */
-function domain<T>(fn: () => Promise<T>): Promise<T> {
-  return fn().catch((err: unknown) => {
-    if (err instanceof HostKeyError || err instanceof SshError || err instanceof DeployError || err instanceof AgentLinkError) {
-      throw new TRPCError({ code: err instanceof HostKeyError ? 'FORBIDDEN' : 'BAD_REQUEST', message: err.message, cause: err });
-    }
-    throw err;
-  });
-}
+const connectInput = z
+  .object({
+    /** Chosen by the UI so it can follow `hosts.state` for this connect from the start. */
+    hostId: z.string().min(1).max(100).optional(),
+    profileId: z.string().optional(),
+    alias: z.string().optional(),
+    name: z.string().optional(),
+    host: z.string().optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    username: z.string().optional(),
+    auth: z.enum(AUTH_KINDS).optional(),
+    privateKeyPath: z.string().optional(),
+    jump: z.string().optional(),
+    password: z.string().optional(),
+    passphrase: z.string().optional(),
+    /** Asked by the UI after SUDO_PASSWORD_REQUIRED; kept in memory for this session only. */
+    sudoPassword: z.string().optional(),
+    acceptHostKey: z.string().optional(),
+    remember: z.boolean().optional(),
+  })
+  .refine((r) => r.profileId || r.alias || (r.host && r.username), 'Pick a profile or an alias, or give host and user');
 
 export const desktopRouter = t.router({
   app: t.router({
     info: t.procedure.query(({ ctx }) => ({ version: ctx.version, mode: ctx.mode })),
   }),
+  profiles: t.router({
+    list: t.procedure.query(({ ctx }) => domain(() => ctx.hosts.profiles.list())),
+    save: t.procedure
+      .input(profileInputSchema.extend({ id: z.string().optional() }))
+      .mutation(({ ctx, input }) => domain(() => ctx.hosts.profiles.save(input))),
+    remove: t.procedure.input(z.object({ id: z.string() })).mutation(({ ctx, input }) =>
+      domain(() => {
+        ctx.hosts.profiles.remove(input.id);
+        return { ok: true as const };
+      }),
+    ),
+  }),
   hosts: t.router({
+    /** Host aliases from ~/.ssh/config, for "connect by alias". */
+    aliases: t.procedure.query(({ ctx }) => ctx.hosts.aliases()),
     list: t.procedure.query(({ ctx }) => ctx.hosts.list()),
-    connect: t.procedure
-      .input(
-        z.object({
-          host: z.string().min(1, 'Host is required'),
-          port: z.number().int().min(1).max(65535).default(22),
-          username: z.string().min(1, 'User is required'),
-          privateKeyPath: z.string().optional(),
-          password: z.string().optional(),
-          acceptHostKey: z.string().optional(),
-        }),
-      )
-      .mutation(({ ctx, input }) => domain(() => ctx.hosts.connect(input))),
+    connect: t.procedure.input(connectInput).mutation(({ ctx, input }) => {
+      const { hostId, username, privateKeyPath, ...rest } = input;
+      return domain(() => ctx.hosts.connect({ ...rest, user: username, keyPath: privateKeyPath }, { hostId }));
+    }),
     disconnect: t.procedure.input(z.object({ id: z.string() })).mutation(({ ctx, input }) => {
       ctx.hosts.disconnect(input.id);
-      return { ok: true };
+      return { ok: true as const };
+    }),
+    /**
+     * Every host's state: first the current state of each, then every change (connecting,
+     * deploying {sent,total}, connected, reconnecting, disconnected).
+     */
+    state: t.procedure.subscription(async function* ({ ctx, signal }) {
+      const changes = on(ctx.hosts.events, 'state', { signal });
+      for (const e of ctx.hosts.states()) yield e;
+      try {
+        for await (const [e] of changes) yield e as HostStateEvent;
+      } catch (err) {
+        if ((err as Error).name !== 'AbortError') throw err;
+      }
     }),
   }),
+  agent: agentProxyRouter,
 });
 
 export type DesktopRouter = typeof desktopRouter;

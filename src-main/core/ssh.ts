@@ -34,6 +34,12 @@ export interface ConnectOptions {
   /** Asked when the host key is unknown; resolve true to trust it. Absent: unknown keys are refused. */
   confirmHostKey?: (info: HostKeyInfo) => Promise<boolean>;
   readyTimeoutMs?: number;
+  /**
+   * SSH keepalive: a peer silent for interval × countMax is declared dead and the connection
+   * closed (default 15 s × 3). Reconnect tests shorten it to notice a pulled link quickly.
+   */
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
   /** Reach the host through this already connected session (ProxyJump); its host key is checked on its own. */
   via?: SshSession;
 }
@@ -52,7 +58,7 @@ export class HostKeyError extends Error {
 
 export class SshError extends Error {
   constructor(
-    readonly code: 'AUTH_FAILED' | 'CONNECT_FAILED' | 'TIMEOUT' | 'CHANNEL_FAILED',
+    readonly code: 'AUTH_FAILED' | 'PASSPHRASE_REQUIRED' | 'PASSPHRASE_WRONG' | 'KEY_UNREADABLE' | 'CONNECT_FAILED' | 'TIMEOUT' | 'CHANNEL_FAILED',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -100,13 +106,25 @@ function judgeHostKey(opts: ConnectOptions, port: number, blob: Buffer): Verdict
 
 /** One authenticated SSH connection to a host. */
 export class SshSession {
+  #closed = false;
+
   private constructor(
     private readonly client: Client,
     readonly host: string,
     readonly port: number,
     readonly username: string,
     readonly hostKey: HostKeyInfo,
-  ) {}
+  ) {
+    client.on('close', () => (this.#closed = true));
+    // After 'ready', errors (a reset, a keepalive timeout) are followed by 'close'; without a
+    // listener an 'error' event would be thrown and take the process down.
+    client.on('error', () => {});
+  }
+
+  /** True once the connection has ended (closed by either side, or declared dead by keepalive). */
+  get closed(): boolean {
+    return this.#closed;
+  }
 
   static async connect(opts: ConnectOptions): Promise<SshSession> {
     const port = opts.port ?? 22;
@@ -120,8 +138,8 @@ export class SshSession {
       username: opts.username,
       readyTimeout: opts.readyTimeoutMs ?? 15_000,
       // A dead peer ends the agent channel within ~45 s instead of hanging it (agent/PROTOCOL.md, Keepalive).
-      keepaliveInterval: 15_000,
-      keepaliveCountMax: 3,
+      keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: opts.keepaliveCountMax ?? 3,
       hostVerifier: (blob: Buffer, verify: (ok: boolean) => void) => {
         const verdict = judgeHostKey(opts, port, blob);
         hostKeyInfo = { host: opts.host, port, keyType: keyTypeOfBlob(blob), fingerprint: fingerprint(blob) };
@@ -152,11 +170,15 @@ export class SshSession {
         );
       },
     };
-    if (opts.via) config.sock = await opts.via.forwardOut(opts.host, port);
     if (opts.privateKeyPath) {
-      config.privateKey = fs.readFileSync(opts.privateKeyPath);
+      try {
+        config.privateKey = fs.readFileSync(opts.privateKeyPath);
+      } catch (err) {
+        throw new SshError('KEY_UNREADABLE', `Cannot read the key file ${opts.privateKeyPath}: ${(err as Error).message}`, { cause: err });
+      }
       if (opts.passphrase !== undefined) config.passphrase = opts.passphrase;
     }
+    if (opts.via) config.sock = await opts.via.forwardOut(opts.host, port);
     if (opts.password !== undefined) config.password = opts.password;
     const agent = opts.agentSocket ?? (!opts.privateKeyPath && opts.password === undefined ? process.env.SSH_AUTH_SOCK : undefined);
     if (agent) config.agent = agent;
@@ -173,7 +195,13 @@ export class SshSession {
         }
         reject(new SshError('CONNECT_FAILED', `Cannot connect to ${opts.host}:${port}: ${err.message}`, { cause: err }));
       });
-      client.connect(config);
+      try {
+        client.connect(config);
+      } catch (err) {
+        // ssh2 parses the key synchronously; say which of the admin's inputs is wrong.
+        config.sock?.destroy();
+        reject(keyError(opts.privateKeyPath ?? 'the key', err as Error));
+      }
     });
     if (!hostKeyInfo) throw new SshError('CONNECT_FAILED', 'SSH handshake finished without a host key check');
     return new SshSession(client, opts.host, port, opts.username, hostKeyInfo);
@@ -228,12 +256,19 @@ export class SshSession {
   }
 
   onClose(listener: () => void): void {
-    this.client.on('close', listener);
+    if (this.#closed) queueMicrotask(listener);
+    else this.client.on('close', listener);
   }
 
   close(): void {
     this.client.end();
   }
+}
+
+function keyError(keyPath: string, err: Error): SshError {
+  if (/no passphrase given/i.test(err.message)) return new SshError('PASSPHRASE_REQUIRED', `The key ${keyPath} is encrypted; its passphrase is needed.`, { cause: err });
+  if (/bad passphrase/i.test(err.message)) return new SshError('PASSPHRASE_WRONG', `The passphrase does not unlock the key ${keyPath}.`, { cause: err });
+  return new SshError('KEY_UNREADABLE', `The key ${keyPath} cannot be used: ${err.message}`, { cause: err });
 }
 
 function describeAuth(config: ConnectConfig): string {

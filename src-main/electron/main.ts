@@ -11,11 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { HostManager } from '../core/hosts.js';
 import { appPaths } from '../core/paths.js';
 import { desktopRouter } from '../core/router.js';
+import { keychainSecretStore } from './secrets.js';
 import { CONTENT_SECURITY_POLICY, IPC_CHANNELS, isAllowedNavigation, windowWebPreferences } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const appRoot = path.resolve(here, '../..');
-const hosts = new HostManager(appPaths(appRoot, { ...process.env, WGPILOT_DATA_DIR: process.env.WGPILOT_DATA_DIR ?? app.getPath('userData') }));
+const paths = appPaths(appRoot, { ...process.env, WGPILOT_DATA_DIR: process.env.WGPILOT_DATA_DIR ?? app.getPath('userData') });
+const hosts = new HostManager(paths, { secrets: keychainSecretStore(paths.dataDir) });
 
 /** A WebSocket-shaped object over one renderer's IPC, for tRPC's ws connection handler. */
 class IpcSocket extends EventEmitter {
