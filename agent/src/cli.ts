@@ -13,6 +13,10 @@ commands:
                              (default D: $WGPILOT_STATE_DIR or /var/lib/wgpilot)
   stdio [--state-dir D]      speak the protocol on stdin/stdout (what the desktop runs over
                              SSH): bridged to the daemon when it runs, else in-process
+  call [<procedure> [json|-]] [--state-dir D] [--in-process] [--count N]
+                             run any API procedure and print JSON (through the daemon when
+                             it runs, else in-process); alone, list every procedure with its
+                             input as JSON Schema. See README "Managing a host from the shell".
   install-service [--launcher P] [--state-dir D] [--unit-dir U]
                              write the systemd unit for the daemon (root only)
   version [--json]           print the agent version
@@ -42,6 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import('./commands/serve.js')).serve(rest);
     case 'stdio':
       return (await import('./commands/stdio.js')).stdio(rest);
+    case 'call':
+      return (await import('./commands/call.js')).call(rest);
     case 'install-service':
       return (await import('./commands/install-service.js')).installService(rest);
     case undefined:

@@ -7,17 +7,29 @@ import { createLogger } from '../log.js';
 import { peerUidReader } from '../rpc/carriers/peercred.js';
 import { listenUnix } from '../rpc/carriers/unix.js';
 import { createAgentServer } from '../rpc/server.js';
+import type { AgentServices } from '../rpc/trpc.js';
+import { openDomain } from './host-options.js';
 import { logLevel, socketPath } from './options.js';
 
 export async function serve(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const log = createLogger({ level: logLevel(env), fields: { cmd: 'serve', pid: process.pid } });
-  const agent = createAgentServer({ mode: 'daemon', services: {}, log });
+  const services: AgentServices = {};
+  const agent = createAgentServer({ mode: 'daemon', services, log });
   const server = await listenUnix({
     socketPath: socketPath(args, env),
     log,
     serve: (socket) => agent.serve({ input: socket, output: socket, endOutput: true }),
     peerUid: await peerUidReader(),
   });
+  // Only once the socket is ours: the daemon supervises its wireguard-go children and
+  // reconciles at start, then on a timer. Domain calls that arrive meanwhile wait for it.
+  const opening = openDomain(args, env, log, { daemons: 'supervised' }).then(async (d) => {
+    if (d) await d.start().then((report) => log.info('reconciled at start', { report }), (err: unknown) => log.error('reconcile at start failed', { error: err }));
+    return d;
+  });
+  services.openDomain = () => opening;
+  const domain = await opening;
+  if (domain) services.domain = domain;
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const on = (s: NodeJS.Signals) => {
       process.off('SIGTERM', on);
@@ -29,5 +41,6 @@ export async function serve(args: readonly string[], env: NodeJS.ProcessEnv = pr
   });
   log.info('shutting down', { signal });
   await server.close();
+  await domain?.close();
   return 0;
 }

@@ -7,6 +7,7 @@ import { createLogger } from '../log.js';
 import { bridge, connectDaemon, redirectConsoleToStderr } from '../rpc/carriers/stdio.js';
 import { clientIdentityFromEnv } from '../rpc/identity.js';
 import { createAgentServer } from '../rpc/server.js';
+import { lazyDomain } from './host-options.js';
 import { logLevel, socketPath } from './options.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
@@ -23,11 +24,15 @@ export async function stdio(args: readonly string[], env: NodeJS.ProcessEnv = pr
     await bridge(daemon, identity, process.stdin, process.stdout);
   } else {
     log.debug('no daemon; serving in-process', { socketPath: path });
-    const conn = createAgentServer({ mode: 'in-process', services: {}, log }).serve({ input: process.stdin, output: process.stdout }, identity);
+    // In-process for this session, opened on the first domain call; wireguard-go is started
+    // detached, so interfaces outlive the session.
+    const domain = lazyDomain(args, env, log, { daemons: 'detached' }, true);
+    const conn = createAgentServer({ mode: 'in-process', services: domain.services, log }).serve({ input: process.stdin, output: process.stdout }, identity);
     const onSignal = () => conn.close('signal');
     for (const s of SIGNALS) process.on(s, onSignal);
     await conn.closed;
     for (const s of SIGNALS) process.off(s, onSignal);
+    await domain.close();
   }
   // stdin would keep the process alive after the peer went away through stdout alone.
   process.stdin.destroy();

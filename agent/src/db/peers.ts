@@ -195,11 +195,37 @@ export class PeersRepo {
         v6: network.subnet6 && network.address6 ? { subnet: network.subnet6, server: network.address6 } : null,
       };
       const used = this.usedAddresses(network.id);
-      const auto = allocateDualStack(
-        { v4: p.address4 ? null : pools.v4, v6: p.address6 ? null : pools.v6 },
-        used,
-      );
+      const wanted = { v4: p.address4 ? null : pools.v4, v6: p.address6 ? null : pools.v6 };
+      // Every family the peer needs is given explicitly (import, adoption): nothing to allocate.
+      const explicitOnly = wanted.v4 === null && wanted.v6 === null && Boolean(p.address4 || p.address6);
+      const auto = explicitOnly ? { address4: null, address6: null } : allocateDualStack(wanted, used);
       return this.create({ ...p, networkId: network.id, address4: p.address4 ?? auto.address4, address6: p.address6 ?? auto.address6 });
+    });
+    return tx.immediate();
+  }
+
+  /**
+   * createManyAllocating is createAllocating for a batch: one write-locked transaction, the used
+   * addresses read once and extended as each peer takes one (a bulk insert stays O(n), not O(n²)).
+   */
+  createManyAllocating(
+    rows: readonly Omit<NewPeer, 'networkId'>[],
+    network: Pick<Network, 'id' | 'subnet4' | 'subnet6' | 'address4' | 'address6'>,
+  ): Peer[] {
+    const tx = this.db.transaction(() => {
+      const pools = {
+        v4: network.subnet4 && network.address4 ? { subnet: network.subnet4, server: network.address4 } : null,
+        v6: network.subnet6 && network.address6 ? { subnet: network.subnet6, server: network.address6 } : null,
+      };
+      const used = this.usedAddresses(network.id);
+      return rows.map((p) => {
+        const wanted = { v4: p.address4 ? null : pools.v4, v6: p.address6 ? null : pools.v6 };
+        const explicitOnly = wanted.v4 === null && wanted.v6 === null && Boolean(p.address4 || p.address6);
+        const auto = explicitOnly ? { address4: null, address6: null } : allocateDualStack(wanted, used);
+        const peer = this.create({ ...p, networkId: network.id, address4: p.address4 ?? auto.address4, address6: p.address6 ?? auto.address6 });
+        used.push({ address4: peer.address4, address6: peer.address6 });
+        return peer;
+      });
     });
     return tx.immediate();
   }

@@ -13,6 +13,13 @@
  * Per enabled bridge between two enabled networks: forward `iif A oif B [daddr cidr] accept`
  * for each allowed direction (one rule per allowed CIDR), plus `ct established` replies for a
  * one-way bridge.
+ * Isolation: for every ordered pair of enabled networks A ≠ B, forward `iif A oif B drop`, so
+ * networks only reach each other through a bridge (the forward chain's policy is accept, and
+ * a gateway network's `iif A accept` would otherwise let A into B).
+ *
+ * Order matters (the first matching accept or drop ends the chain), so the list is ordered:
+ * bridge accepts, then isolation drops, then the networks' own rules. The apply step writes the
+ * table in exactly this order.
  */
 import { parseCidr } from './cidr.js';
 import type { Bridge, Network } from './model.js';
@@ -33,7 +40,7 @@ export interface FirewallRule {
   daddr?: string;
   /** Match only packets of connections already established (replies). */
   established?: boolean;
-  verdict: 'accept' | 'masquerade';
+  verdict: 'accept' | 'drop' | 'masquerade';
 }
 
 /** sameRule compares two rules field by field (absent and undefined are the same). */
@@ -101,14 +108,27 @@ function bridgeRules(b: Bridge, a: NetworkRuleInput, z: NetworkRuleInput): Firew
   return rules;
 }
 
-/** desiredFirewallRules lists every rule the enabled networks and bridges need. */
+function isolationRules(networks: readonly NetworkRuleInput[]): FirewallRule[] {
+  return networks.flatMap((a) =>
+    networks
+      .filter((b) => b.id !== a.id)
+      .map((b): FirewallRule => ({ tag: `${FIREWALL_TAG_PREFIX}iso:${a.id}:${b.id}`, chain: 'forward', family: 'inet', iif: a.interface, oif: b.interface, verdict: 'drop' })),
+  );
+}
+
+/**
+ * desiredFirewallRules lists every rule the enabled networks and bridges need, in evaluation
+ * order: bridge accepts, isolation drops, network rules.
+ */
 export function desiredFirewallRules(networks: readonly NetworkRuleInput[], bridges: readonly Bridge[]): FirewallRule[] {
   const enabled = new Map(networks.filter((n) => n.enabled).map((n) => [n.id, n]));
-  const rules = [...enabled.values()].flatMap(networkRules);
+  const rules: FirewallRule[] = [];
   for (const b of bridges) {
     const a = enabled.get(b.networkAId);
     const z = enabled.get(b.networkBId);
     if (b.enabled && a && z) rules.push(...bridgeRules(b, a, z));
   }
+  rules.push(...isolationRules([...enabled.values()]));
+  rules.push(...[...enabled.values()].flatMap(networkRules));
   return rules;
 }

@@ -4,11 +4,23 @@
  * namespaces are also the `capabilities` of the hello.
  */
 import type { AnyRouter } from '@trpc/server';
+import { auditRouter, settingsRouter } from './routers/admin.js';
+import { bridgesRouter } from './routers/bridges.js';
+import { monitorRouter, reconcileRouter } from './routers/monitor.js';
+import { networksRouter } from './routers/networks.js';
+import { peersRouter } from './routers/peers.js';
 import { systemRouter } from './routers/system.js';
 import { router } from './trpc.js';
 
 export const agentRouter = router({
   system: systemRouter,
+  networks: networksRouter,
+  peers: peersRouter,
+  bridges: bridgesRouter,
+  reconcile: reconcileRouter,
+  monitor: monitorRouter,
+  settings: settingsRouter,
+  audit: auditRouter,
 });
 
 export type AgentRouter = typeof agentRouter;

@@ -4,15 +4,24 @@
  * that the carrier builds for each connection.
  */
 import { initTRPC } from '@trpc/server';
+import type { DomainServices } from '../services/index.js';
 import type { AgentMode } from './protocol.js';
 import { formatError } from './errors.js';
 
 /**
- * AgentServices is what the composition root (the `serve`/`stdio` command) hands to procedures:
- * the domain services (networks, peers, monitor, …) as they land. Handlers delegate to these and
- * never touch SQL or netlink themselves. Empty until those services exist.
+ * AgentServices is what the composition root (the `serve`/`stdio`/`call` command) hands to
+ * procedures. Handlers delegate to these and never touch SQL or netlink themselves. `domain`
+ * (networks, peers, bridges, reconcile, monitor, admin) is absent in a process that only
+ * serves the protocol (carrier tests); its procedures then answer UNSUPPORTED.
  */
-export interface AgentServices {}
+export interface AgentServices {
+  domain?: DomainServices;
+  /**
+   * Opens `domain` on first use (in-process carriers: a session that only pings creates no
+   * database and touches no kernel). Memoized by the composition root.
+   */
+  openDomain?: () => Promise<DomainServices | undefined>;
+}
 
 /** Facts about the connection a call arrived on (diagnostics, audit). */
 export interface ConnectionInfo {

@@ -45,6 +45,9 @@ const rules: FirewallRule[] = [
   { tag: 'wgpilot:net:2:site-out', chain: 'forward', family: 'inet', oif: 'wg1', verdict: 'accept' },
   { tag: 'wgpilot:bridge:5:a_to_b', chain: 'forward', family: 'inet', iif: 'wg0', oif: 'wg1', verdict: 'accept' },
   { tag: 'wgpilot:bridge:5:a_to_b:back', chain: 'forward', family: 'inet', iif: 'wg1', oif: 'wg0', established: true, verdict: 'accept' },
+  // Networks are isolated from each other except through bridges (evaluated after them).
+  { tag: 'wgpilot:iso:1:2', chain: 'forward', family: 'inet', iif: 'wg0', oif: 'wg1', verdict: 'drop' },
+  { tag: 'wgpilot:iso:2:1', chain: 'forward', family: 'inet', iif: 'wg1', oif: 'wg0', verdict: 'drop' },
 ];
 
 /** A host exactly as the desired state wants it, written out by hand (plus foreign things). */
@@ -207,7 +210,7 @@ describe('plan', () => {
     const ops = plan(desired({ networks: [office, { ...sites, enabled: false }] }), host(), NOW).ops;
     expect(summary(ops)).toEqual([
       ['deleteInterface', "network 'sites' is disabled"],
-      ...['wgpilot:net:2:site-in', 'wgpilot:net:2:site-out', 'wgpilot:bridge:5:a_to_b', 'wgpilot:bridge:5:a_to_b:back'].map((t) => [
+      ...['wgpilot:net:2:site-in', 'wgpilot:net:2:site-out', 'wgpilot:bridge:5:a_to_b', 'wgpilot:bridge:5:a_to_b:back', 'wgpilot:iso:1:2', 'wgpilot:iso:2:1'].map((t) => [
         'removeFirewallRule',
         `firewall rule ${t} belongs to no enabled network or bridge`,
       ]),
@@ -217,7 +220,7 @@ describe('plan', () => {
   it('a disabled network without an interface needs nothing', () => {
     const h = host();
     h.interfaces = h.interfaces.filter((i) => i.name !== 'wg1');
-    h.firewallRules = h.firewallRules.filter((r) => !r.tag?.includes(':2:') && !r.tag?.includes('bridge'));
+    h.firewallRules = h.firewallRules.filter((r) => !r.tag?.includes(':2:') && !r.tag?.includes('bridge') && !r.tag?.includes(':iso:'));
     expect(plan(desired({ networks: [office, { ...sites, enabled: false }] }), h, NOW).ops).toEqual([]);
   });
 

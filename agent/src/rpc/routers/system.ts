@@ -6,11 +6,15 @@ import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/pr
 import { z } from 'zod';
 import { AGENT_VERSION, PROTOCOL_VERSION } from '../../version.js';
 import { procedure, router } from '../trpc.js';
+import { systemAdminProcedures } from './admin.js';
 
 /** `system.burst` gives the event loop a turn every this many events, so a stop gets through. */
 const BURST_YIELD_EVERY = 256;
 
 export const systemRouter = router({
+  /** backup, restore, ports: host administration over the domain services (admin.ts). */
+  ...systemAdminProcedures,
+
   /** Version, runtime and connection facts (what `diagnose` and the status bar show). */
   info: procedure.query(({ ctx }) => ({
     version: AGENT_VERSION,

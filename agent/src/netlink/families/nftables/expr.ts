@@ -21,6 +21,8 @@ import {
   NFTA_CMP_OP,
   NFTA_CMP_SREG,
   NFTA_COUNTER_BYTES,
+  NFTA_CT_DREG,
+  NFTA_CT_KEY,
   NFTA_COUNTER_PACKETS,
   NFTA_DATA_VALUE,
   NFTA_DATA_VERDICT,
@@ -47,6 +49,8 @@ export type Expr =
   | { kind: 'bitwise'; sreg: number; dreg: number; len: number; mask: Buffer; xor: Buffer; op?: number }
   | { kind: 'counter'; bytes?: bigint; packets?: bigint }
   | { kind: 'masq'; flags?: number }
+  /** `ct load <key> => reg`: conntrack facts of the packet's flow (key NFT_CT_STATE, …). */
+  | { kind: 'ct'; key: number; dreg: number }
   | { kind: 'immediate'; dreg: number; verdict: number }
   | { kind: 'unknown'; name: string; data: Buffer };
 
@@ -97,6 +101,10 @@ function encodeData(d: AttributeEncoder, e: Exclude<Expr, { kind: 'unknown' }>):
       return;
     case 'masq':
       if (e.flags !== undefined) d.be32(NFTA_MASQ_FLAGS, e.flags);
+      return;
+    case 'ct':
+      // libnftnl's order: key, then register.
+      d.be32(NFTA_CT_KEY, e.key).be32(NFTA_CT_DREG, e.dreg);
       return;
     case 'immediate':
       d.be32(NFTA_IMMEDIATE_DREG, e.dreg);
@@ -176,6 +184,9 @@ function decodeExpr(name: string, d: AttributeDecoder | undefined, raw: Buffer):
       const flags = d?.be32(NFTA_MASQ_FLAGS);
       return { kind: 'masq', ...(flags === undefined ? {} : { flags }) };
     }
+    case 'ct':
+      if (!d?.has(NFTA_CT_DREG)) break; // a ct *set* (mark, SREG): not modelled
+      return { kind: 'ct', key: u32(d, NFTA_CT_KEY, name), dreg: u32(d, NFTA_CT_DREG, name) };
     case 'immediate': {
       const verdict = d?.nested(NFTA_IMMEDIATE_DATA)?.nested(NFTA_DATA_VERDICT);
       const code = verdict?.get(NFTA_VERDICT_CODE);

@@ -24,4 +24,4 @@ export * as messages from './messages.js';
 export { encodeExpressions, decodeExpressions, type Expr } from './expr.js';
 export { buildExpressions, recognizeRule, validateInterfaceName, parseCidr, IFNAMSIZ, type RecognizedRule } from './rules.js';
 export { encodeComment, decodeComment, encodeUdata, decodeUdata, NFTNL_UDATA_RULE_COMMENT, type UdataTlv } from './udata.js';
-export type { Chain, ChainSpec, ChainType, ChainHook, ChainPolicy, Rule, RuleSpec, RuleMatch, RuleAction, RuleRef } from './types.js';
+export type { CtState, Chain, ChainSpec, ChainType, ChainHook, ChainPolicy, Rule, RuleSpec, RuleMatch, RuleAction, RuleRef } from './types.js';

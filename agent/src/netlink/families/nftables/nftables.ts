@@ -104,11 +104,29 @@ export class NfTables {
 
   /** addRules appends several rules in one transaction (all or none) and returns their handles. */
   async addRules(specs: readonly RuleSpec[]): Promise<number[]> {
-    const steps = specs.map((s): BatchStep => {
-      validName('chain', s.chain);
-      return { request: M.newRule(this.table, s), op: `nft add rule inet ${this.table} ${s.chain} ${formatRule(s)}`, echo: true };
-    });
+    const steps = specs.map((s) => this.ruleStep(s));
     const echoes = await this.run(steps, specs.length * ECHO_BYTES_PER_RULE);
+    return this.handles(steps, echoes);
+  }
+
+  /**
+   * replaceRules swaps every rule of the table (chains stay) for `specs`, in this order, in one
+   * transaction: there is no moment without rules, and rule order — which decides verdicts — is
+   * exactly the order given. Returns the new handles.
+   * Equivalent to: `nft -f` of `flush table inet wgpilot` followed by the `add rule` lines.
+   */
+  async replaceRules(specs: readonly RuleSpec[]): Promise<number[]> {
+    const steps = [{ request: M.flushTable(this.table), op: `nft flush table inet ${this.table}` }, ...specs.map((s) => this.ruleStep(s))];
+    const echoes = await this.run(steps, specs.length * ECHO_BYTES_PER_RULE);
+    return this.handles(steps.slice(1), echoes.slice(1));
+  }
+
+  private ruleStep(s: RuleSpec): BatchStep {
+    validName('chain', s.chain);
+    return { request: M.newRule(this.table, s), op: `nft add rule inet ${this.table} ${s.chain} ${formatRule(s)}`, echo: true };
+  }
+
+  private handles(steps: readonly BatchStep[], echoes: readonly NetlinkMessage[][]): number[] {
     return echoes.map((msgs, i) => {
       const rule = msgs.map((m) => M.decodeRuleHandle(m, this.table)).find((r) => r !== undefined);
       if (!rule) throw new Error(`${steps[i]?.op ?? 'nft add rule'}: the kernel echoed no rule back`);

@@ -17,13 +17,20 @@ import { AF_INET } from '../../wire/uapi/socket.js';
 import { formatIp, parseIp, parsePrefix, WireError } from '../../wire/index.js';
 import { NftablesInputError } from './errors.js';
 import type { Expr } from './expr.js';
-import type { RuleAction, RuleMatch, RuleSpec } from './types.js';
+import type { CtState, RuleAction, RuleMatch, RuleSpec } from './types.js';
+import { endianness } from 'node:os';
 import {
   NF_ACCEPT,
+  NF_CT_STATE_ESTABLISHED_BIT,
+  NF_CT_STATE_INVALID_BIT,
+  NF_CT_STATE_NEW_BIT,
+  NF_CT_STATE_RELATED_BIT,
   NF_DROP,
   NFPROTO_IPV4,
   NFPROTO_IPV6,
   NFT_CMP_EQ,
+  NFT_CMP_NEQ,
+  NFT_CT_STATE,
   NFT_META_IIFNAME,
   NFT_META_NFPROTO,
   NFT_META_OIFNAME,
@@ -31,6 +38,26 @@ import {
   NFT_REG_1,
   NFT_REG_VERDICT,
 } from './uapi.js';
+
+/** The bit each `ct state` name tests, in nft's print order. */
+const CT_STATE_BITS: ReadonlyArray<[CtState, number]> = [
+  ['invalid', NF_CT_STATE_INVALID_BIT],
+  ['established', NF_CT_STATE_ESTABLISHED_BIT],
+  ['related', NF_CT_STATE_RELATED_BIT],
+  ['new', NF_CT_STATE_NEW_BIT],
+];
+
+/** ct state is a host-endian u32 register value (nft prints the mask as 0x00000006). */
+function hostU32(value: number): Buffer {
+  const b = Buffer.alloc(4);
+  if (endianness() === 'LE') b.writeUInt32LE(value >>> 0);
+  else b.writeUInt32BE(value >>> 0);
+  return b;
+}
+
+function readHostU32(b: Buffer): number {
+  return endianness() === 'LE' ? b.readUInt32LE(0) : b.readUInt32BE(0);
+}
 
 /** IFNAMSIZ: interface names are at most 15 bytes plus the NUL the kernel compares too. */
 export const IFNAMSIZ = 16;
@@ -103,7 +130,15 @@ export function buildExpressions(spec: RuleSpec): Expr[] {
     if (m.kind === 'iifname' || m.kind === 'oifname') {
       validateInterfaceName(m.kind, m.name);
       out.push({ kind: 'meta', key: m.kind === 'iifname' ? NFT_META_IIFNAME : NFT_META_OIFNAME, dreg: NFT_REG_1 });
-      out.push({ kind: 'cmp', sreg: NFT_REG_1, op: NFT_CMP_EQ, data: ifnameData(m.name) });
+      out.push({ kind: 'cmp', sreg: NFT_REG_1, op: m.negate ? NFT_CMP_NEQ : NFT_CMP_EQ, data: ifnameData(m.name) });
+      continue;
+    }
+    if (m.kind === 'ctstate') {
+      // nft: `ct load state => reg 1; bitwise reg 1 = (reg 1 & bits) ^ 0; cmp neq reg 1 0`.
+      const bits = ctStateBits(m.states);
+      out.push({ kind: 'ct', key: NFT_CT_STATE, dreg: NFT_REG_1 });
+      out.push({ kind: 'bitwise', sreg: NFT_REG_1, dreg: NFT_REG_1, len: 4, mask: hostU32(bits), xor: Buffer.alloc(4) });
+      out.push({ kind: 'cmp', sreg: NFT_REG_1, op: NFT_CMP_NEQ, data: Buffer.alloc(4) });
       continue;
     }
     const p = parseCidr(m.kind, m.prefix);
@@ -155,23 +190,37 @@ export function recognizeRule(exprs: readonly Expr[]): RecognizedRule {
   const at = (k: number): Expr | undefined => exprs[i + k];
   const isCmpEq = (e: Expr | undefined): e is Extract<Expr, { kind: 'cmp' }> =>
     e?.kind === 'cmp' && e.op === NFT_CMP_EQ && e.sreg === NFT_REG_1;
+  const isCmpNeq = (e: Expr | undefined): e is Extract<Expr, { kind: 'cmp' }> =>
+    e?.kind === 'cmp' && e.op === NFT_CMP_NEQ && e.sreg === NFT_REG_1;
   while (i < exprs.length) {
     const e = exprs[i];
     if (!e || r.action !== undefined) return r; // nothing may follow the action
     if (e.kind === 'meta' && e.dreg === NFT_REG_1) {
       const cmp = at(1);
-      if (!isCmpEq(cmp)) return r;
+      const negatedName = isCmpNeq(cmp) && (e.key === NFT_META_IIFNAME || e.key === NFT_META_OIFNAME);
+      if (!isCmpEq(cmp) && !negatedName) return r;
+      if (!cmp || cmp.kind !== 'cmp') return r;
       if (e.key === NFT_META_NFPROTO && cmp.data.length === 1) {
         version = cmp.data[0] === NFPROTO_IPV4 ? 4 : cmp.data[0] === NFPROTO_IPV6 ? 6 : undefined;
         if (version === undefined) return r;
       } else if ((e.key === NFT_META_IIFNAME || e.key === NFT_META_OIFNAME) && cmp.data.length === IFNAMSIZ) {
         const nul = cmp.data.indexOf(0);
         if (nul <= 0) return r; // no NUL: not an exact-name match
-        r.matches.push({ kind: e.key === NFT_META_IIFNAME ? 'iifname' : 'oifname', name: cmp.data.toString('utf8', 0, nul) });
+        const kind = e.key === NFT_META_IIFNAME ? 'iifname' : 'oifname';
+        const name = cmp.data.toString('utf8', 0, nul);
+        r.matches.push(negatedName ? { kind, name, negate: true } : { kind, name });
       } else {
         return r;
       }
       i += 2;
+    } else if (e.kind === 'ct' && e.key === NFT_CT_STATE && e.dreg === NFT_REG_1) {
+      const mask = at(1);
+      const cmp = at(2);
+      if (mask?.kind !== 'bitwise' || mask.len !== 4 || mask.xor.some((b) => b !== 0) || !isCmpNeq(cmp) || cmp.data.some((b) => b !== 0)) return r;
+      const states = ctStates(readHostU32(mask.mask));
+      if (states === undefined) return r;
+      r.matches.push({ kind: 'ctstate', states });
+      i += 3;
     } else if (e.kind === 'payload') {
       const used = recognizePrefix(exprs, i, version, r.matches);
       if (used === 0) return r;
@@ -220,6 +269,24 @@ function recognizePrefix(exprs: readonly Expr[], i: number, version: 4 | 6 | und
   next.data.copy(address);
   out.push({ kind, prefix: `${formatIp(address)}/${length}` });
   return used;
+}
+
+function ctStateBits(states: readonly CtState[]): number {
+  if (states.length === 0) throw new NftablesInputError('ctstate', 'ct state needs at least one state');
+  let bits = 0;
+  for (const s of states) {
+    const bit = CT_STATE_BITS.find(([name]) => name === s)?.[1];
+    if (bit === undefined) throw new NftablesInputError('ctstate', `unknown ct state '${String(s)}'`);
+    bits |= bit;
+  }
+  return bits;
+}
+
+/** ctStates names the bits of a `ct state` mask; undefined when a bit has no name here. */
+function ctStates(bits: number): CtState[] | undefined {
+  const states = CT_STATE_BITS.filter(([, bit]) => (bits & bit) !== 0).map(([name]) => name);
+  const known = CT_STATE_BITS.reduce((acc, [, bit]) => acc | bit, 0);
+  return states.length === 0 || (bits & ~known) !== 0 ? undefined : states;
 }
 
 /** contiguousOnes returns the prefix length of a mask like ff.ff.f0.00, undefined if not a prefix. */

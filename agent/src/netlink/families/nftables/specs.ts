@@ -100,7 +100,8 @@ function withComment(spec: RuleSpec, comment: string | undefined): RuleSpec {
 
 /** formatMatch writes one match as nft does (`ip saddr 10.0.0.0/24`, host prefixes bare). */
 export function formatMatch(m: RuleMatch): string {
-  if (m.kind === 'iifname' || m.kind === 'oifname') return `${m.kind} ${JSON.stringify(m.name)}`;
+  if (m.kind === 'iifname' || m.kind === 'oifname') return `${m.kind} ${m.negate ? '!= ' : ''}${JSON.stringify(m.name)}`;
+  if (m.kind === 'ctstate') return `ct state ${m.states.join(',')}`;
   const slash = m.prefix.indexOf('/');
   const addr = slash === -1 ? m.prefix : m.prefix.slice(0, slash);
   const v6 = addr.includes(':');

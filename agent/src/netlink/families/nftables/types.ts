@@ -30,10 +30,16 @@ export interface Chain extends ChainSpec {
  * single host), the family coming from the address.
  */
 export type RuleMatch =
-  | { kind: 'iifname'; name: string }
-  | { kind: 'oifname'; name: string }
+  /** `iifname "wg0"`; with `negate`, `iifname != "wg0"`. */
+  | { kind: 'iifname'; name: string; negate?: boolean }
+  | { kind: 'oifname'; name: string; negate?: boolean }
   | { kind: 'saddr'; prefix: string }
-  | { kind: 'daddr'; prefix: string };
+  | { kind: 'daddr'; prefix: string }
+  /** `ct state established,related`: the flow is in any of these conntrack states. */
+  | { kind: 'ctstate'; states: CtState[] };
+
+/** Conntrack states `ct state` can test, as nft names them. */
+export type CtState = 'invalid' | 'established' | 'related' | 'new';
 
 /** RuleAction is the rule's final statement. */
 export type RuleAction = 'accept' | 'drop' | 'masquerade';

@@ -140,6 +140,15 @@ export const NFT_META_L4PROTO = 16;
 export const NFTA_META_DREG = 1;
 export const NFTA_META_KEY = 2;
 export const NFTA_META_SREG = 3;
+// Conntrack expression (`ct load state => reg 1`).
+export const NFTA_CT_DREG = 1;
+export const NFTA_CT_KEY = 2;
+export const NFT_CT_STATE = 0;
+/** Conntrack state bits as `ct state` compares them (NF_CT_STATE_BIT(ctinfo) in nf_conntrack_common.h). */
+export const NF_CT_STATE_INVALID_BIT = 1;
+export const NF_CT_STATE_ESTABLISHED_BIT = 2;
+export const NF_CT_STATE_RELATED_BIT = 4;
+export const NF_CT_STATE_NEW_BIT = 8;
 export const NFTA_COUNTER_BYTES = 1;
 export const NFTA_COUNTER_PACKETS = 2;
 export const NFTA_COUNTER_PAD = 3;
