@@ -43,6 +43,9 @@ export function bridge(socket: net.Socket, identity: ClientIdentity, input: Read
     input.pipe(socket);
     socket.pipe(output);
     socket.on('error', () => socket.destroy());
+    // The desktop may close its end while the daemon is still sending (a subscription's last
+    // events race its stop): EPIPE on stdout then means "the client is gone", not a failure.
+    output.on('error', () => socket.destroy());
     socket.once('close', () => {
       input.unpipe(socket);
       resolve();
