@@ -10,7 +10,7 @@ import {
   planCompaction,
   type TransferSnapshot,
 } from '../../../agent/src/domain/snapshots.js';
-import { rng } from '../domain/prng.js';
+import { rng } from '../../support/prng.js';
 import { freshDb, key, networkInput } from './helpers.js';
 
 function twoNetworks() {

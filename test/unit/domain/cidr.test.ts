@@ -20,7 +20,7 @@ import {
   parseNetworkSubnet,
   type IpFamily,
 } from '../../../agent/src/domain/cidr.js';
-import { rng } from './prng.js';
+import { rng } from '../../support/prng.js';
 
 describe('parseIp / formatIp', () => {
   it.each([

@@ -8,7 +8,7 @@ import {
   checkAddressInSubnet,
   defaultServerAddress,
 } from '../../../agent/src/domain/ipam.js';
-import { rng } from './prng.js';
+import { rng } from '../../support/prng.js';
 
 const v4 = { subnet: '10.0.0.0/24', server: '10.0.0.1' };
 const v6 = { subnet: 'fd42:42:42::/64', server: 'fd42:42:42::1' };

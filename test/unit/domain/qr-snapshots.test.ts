@@ -12,7 +12,7 @@ import {
   planCompaction,
   type TransferSnapshot,
 } from '../../../agent/src/domain/snapshots.js';
-import { rng } from './prng.js';
+import { rng } from '../../support/prng.js';
 
 const config = fs.readFileSync(path.resolve(import.meta.dirname, '../../fixtures/wgquick/client-gateway.conf'), 'utf8');
 

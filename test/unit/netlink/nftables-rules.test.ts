@@ -28,7 +28,7 @@ import {
 } from '../../../agent/src/netlink/families/nftables/index.js';
 import { AttributeDecoder, encodeNlmsgerr, formatIp, type NetlinkMessage } from '../../../agent/src/netlink/wire/index.js';
 import { NLMSG_ERROR } from '../../../agent/src/netlink/wire/uapi/netlink.js';
-import { PROPERTY_RUNS, type Prng, forSeeds } from './prng.js';
+import { PROPERTY_RUNS, type Prng, forSeeds } from '../../support/prng.js';
 
 function randomPrefix(rng: Prng, version: 4 | 6): string {
   const bits = version === 4 ? 32 : 128;

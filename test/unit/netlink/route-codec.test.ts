@@ -15,7 +15,7 @@ import { IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINKINFO, IFLA_MASTER, IFLA_MTU, IFLA
 import { RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_TABLE_MAIN, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, RTM_NEWRULE, RTPROT_BOOT } from '../../../agent/src/netlink/wire/uapi/rtnetlink.js';
 import { AF_INET, AF_INET6 } from '../../../agent/src/netlink/wire/uapi/socket.js';
 import { RecordingRequester } from './fake.js';
-import { forSeeds, type Prng, PROPERTY_RUNS } from './prng.js';
+import { forSeeds, type Prng, PROPERTY_RUNS } from '../../support/prng.js';
 
 const msg = (type: number, data: Buffer): NetlinkMessage => ({ header: { length: 16 + data.length, type, flags: 0, seq: 0, pid: 0 }, data });
 

@@ -22,7 +22,7 @@ import { decodeMessages, encodeMessage, formatIp } from '../../../agent/src/netl
 import { NLM_F_DUMP, NLM_F_REQUEST } from '../../../agent/src/netlink/wire/uapi/netlink.js';
 import { parseSsLine, type SsSocket } from '../../support/ss.js';
 import { FIXTURE_DIR, loadFixture } from './fixture.js';
-import { PROPERTY_RUNS, forSeeds } from './prng.js';
+import { PROPERTY_RUNS, forSeeds } from '../../support/prng.js';
 
 /** oracle returns the `ss -e` lines quoted in a fixture header, parsed. */
 function oracle(name: string): SsSocket[] {

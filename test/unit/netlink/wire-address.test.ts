@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeSockaddr, encodeSockaddr, formatIp, ipFamily, parseIp, parsePrefix, type Sockaddr } from '../../../agent/src/netlink/wire/address.js';
 import { WireError } from '../../../agent/src/netlink/wire/errors.js';
 import { AF_INET, AF_INET6 } from '../../../agent/src/netlink/wire/uapi/socket.js';
-import { forSeeds, PROPERTY_RUNS } from './prng.js';
+import { forSeeds, PROPERTY_RUNS } from '../../support/prng.js';
 
 describe('IP addresses', () => {
   it.each([

@@ -3,7 +3,7 @@ import { Attribute, AttributeDecoder, NLA_TYPE_MASK, type RawAttribute } from '.
 import { AttributeEncoder } from '../../../agent/src/netlink/wire/encoder.js';
 import { WireError } from '../../../agent/src/netlink/wire/errors.js';
 import { NLA_F_NESTED, NLA_F_NET_BYTEORDER } from '../../../agent/src/netlink/wire/uapi/netlink.js';
-import { forSeeds, type Prng, PROPERTY_RUNS } from './prng.js';
+import { forSeeds, type Prng, PROPERTY_RUNS } from '../../support/prng.js';
 
 describe('AttributeEncoder', () => {
   it('writes length without padding and pads the payload to 4 bytes with zeros', () => {

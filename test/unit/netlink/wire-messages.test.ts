@@ -13,7 +13,7 @@ import {
   NLMSGERR_ATTR_OFFS,
 } from '../../../agent/src/netlink/wire/uapi/netlink.js';
 import { loadFixture } from './fixture.js';
-import { forSeeds, PROPERTY_RUNS } from './prng.js';
+import { forSeeds, PROPERTY_RUNS } from '../../support/prng.js';
 
 describe('nlmsghdr', () => {
   it('is 16 bytes of host-order fields', () => {

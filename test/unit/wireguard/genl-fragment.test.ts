@@ -12,7 +12,7 @@ import { fragmentSetDevice, WG_SET_MESSAGE_MAX_BYTES } from '../../../agent/src/
 import { encodeMessage } from '../../../agent/src/netlink/wire/index.js';
 import { NLM_F_ACK, NLM_F_REQUEST } from '../../../agent/src/netlink/wire/uapi/netlink.js';
 import { AF_INET, AF_INET6 } from '../../../agent/src/netlink/wire/uapi/socket.js';
-import { Prng } from '../../support/wireguard/prng.js';
+import { Prng } from '../../support/prng.js';
 
 /** wire sends each fragment as one netlink message; this is the size the kernel sees. */
 const wireBytes = (d: WgDevice): Buffer =>

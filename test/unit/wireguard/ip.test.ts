@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../agent/src/wireguard/errors.js';
 import { formatEndpoint, formatPrefix, normalizePrefix, parseEndpoint, parseIp, parsePrefix } from '../../../agent/src/wireguard/ip.js';
-import { Prng } from '../../support/wireguard/prng.js';
+import { Prng } from '../../support/prng.js';
 
 describe('prefixes', () => {
   it.each([

@@ -13,7 +13,7 @@ import { WireGuardClient } from '../../../agent/src/wireguard/select.js';
 import type { DeviceConfig, PeerConfig } from '../../../agent/src/wireguard/types.js';
 import { UserspaceBackend } from '../../../agent/src/wireguard/userspace.js';
 import { FakeWireGuardKernel } from '../../support/wireguard/fake-wireguard-kernel.js';
-import { Prng } from '../../support/wireguard/prng.js';
+import { Prng } from '../../support/prng.js';
 
 const key = (rng: Prng): Key => Key.fromBytes(rng.bytes(32));
 

@@ -8,7 +8,7 @@ import {
   KEY_LEN,
   publicKeyFromPrivate,
 } from '../../../agent/src/wireguard/keys.js';
-import { Prng } from '../../support/wireguard/prng.js';
+import { Prng } from '../../support/prng.js';
 
 describe('X25519 public key derivation', () => {
   // RFC 7748 section 6.1 (Curve25519 Diffie-Hellman): Alice's and Bob's key pairs.

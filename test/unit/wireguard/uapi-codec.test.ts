@@ -10,7 +10,7 @@ import {
   UapiProtocolError,
 } from '../../../agent/src/wireguard/uapi-codec.js';
 import { textFixture } from '../../support/wireguard/fixtures.js';
-import { Prng } from '../../support/wireguard/prng.js';
+import { Prng } from '../../support/prng.js';
 import { deviceAsDump, parseWgDump, sortDump } from '../../support/wireguard/wg-dump.js';
 
 // Keys of the captured session (test/fixtures/wireguard/uapi-*.txt headers).

@@ -1,6 +1,7 @@
 /**
- * A small seeded pseudo-random generator (mulberry32) for property tests: deterministic per
- * seed, so a failing case is reproduced by its seed alone. No dependency on fast-check.
+ * A small seeded pseudo-random generator (mulberry32) for property tests: the same seed gives the
+ * same cases on every run and machine, and a failing case names its seed (forSeeds) so it can be
+ * replayed. One generator for every test tier; no dependency on fast-check.
  */
 export class Prng {
   private state: number;
@@ -26,17 +27,31 @@ export class Prng {
   u8(): number {
     return this.int(0, 0xff);
   }
+
   u16(): number {
     return this.int(0, 0xffff);
   }
+
   u32(): number {
     return this.int(0, 0xffffffff);
   }
+
+  /** u64 spreads over the whole 64-bit range, half the time below 2^32 (counters past 2^53 included). */
   u64(): bigint {
-    return (BigInt(this.u32()) << 32n) | BigInt(this.u32());
+    const hi = BigInt(this.u32());
+    const lo = BigInt(this.u32());
+    return this.bool() ? lo : (hi << 32n) | lo;
   }
-  bool(): boolean {
-    return this.next() < 0.5;
+
+  /** bits returns a bigint in [0, 2^bits). */
+  bits(bits: number): bigint {
+    let v = 0n;
+    for (let i = 0; i < bits; i += 16) v = (v << 16n) | BigInt(this.u16());
+    return v & ((1n << BigInt(bits)) - 1n);
+  }
+
+  bool(pTrue = 0.5): boolean {
+    return this.next() < pTrue;
   }
 
   bytes(length: number): Buffer {
@@ -45,10 +60,10 @@ export class Prng {
     return b;
   }
 
+  /** pick returns one of items (which may include undefined). */
   pick<T>(items: readonly T[]): T {
-    const item = items[this.int(0, items.length - 1)];
-    if (item === undefined) throw new Error('pick from an empty list');
-    return item;
+    if (items.length === 0) throw new Error('pick from an empty list');
+    return items[this.int(0, items.length - 1)] as T;
   }
 
   /** string returns printable ASCII without NUL, of length [min, max]. */
@@ -63,7 +78,13 @@ export class Prng {
     return [this.u8(), this.u8(), this.u8(), this.u8()].join('.');
   }
 
-  /** ipv6 returns random bytes with runs of zero words, to exercise '::' compression. */
+  /** ipv6 returns IPv6 text, sometimes with zero runs so "::" compression is exercised. */
+  ipv6(): string {
+    const groups = Array.from({ length: 8 }, () => (this.bool(0.4) ? 0 : this.u16()));
+    return groups.map((g) => g.toString(16)).join(':');
+  }
+
+  /** ipv6Bytes returns 16 random bytes with a run of zero words, for '::' compression. */
   ipv6Bytes(): Buffer {
     const b = this.bytes(16);
     const zeroFrom = this.int(0, 8);
@@ -73,7 +94,11 @@ export class Prng {
   }
 }
 
-/** SEEDS: how many random cases each property test runs. */
+/** rng is the functional spelling used by the domain tests. */
+export const rng = (seed: number): Prng => new Prng(seed);
+export type Rng = Prng;
+
+/** How many random cases each property test runs. */
 export const PROPERTY_RUNS = 500;
 
 /** forSeeds runs fn once per seed; the seed is in the assertion message on failure. */
