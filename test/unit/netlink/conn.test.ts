@@ -8,7 +8,15 @@ import { NetlinkConnection, BATCH_WINDOW, MAX_DUMP_ATTEMPTS, RECEIVE_BUFFER_SIZE
 import { ConnectionClosedError, DumpInterruptedError, NetlinkError } from '../../../agent/src/netlink/conn/errors.js';
 import { NetlinkSubscription } from '../../../agent/src/netlink/conn/subscription.js';
 import { SyscallError } from '../../../agent/src/netlink/ffi/errors.js';
-import { decodeMessages, encodeMessage, encodeMessages, type NetlinkMessage, type OutgoingMessage } from '../../../agent/src/netlink/wire/message.js';
+import {
+  decodeMessages,
+  encodeMessage,
+  encodeMessages,
+  messageDecoder,
+  type MessageView,
+  type NetlinkMessage,
+  type OutgoingMessage,
+} from '../../../agent/src/netlink/wire/message.js';
 import { encodeDone, encodeNlmsgerr, type ExtAck } from '../../../agent/src/netlink/wire/nlmsgerr.js';
 import {
   NLM_F_ACK,
@@ -174,6 +182,43 @@ describe('dump', () => {
     const big = Buffer.alloc(RECEIVE_BUFFER_SIZE * 3);
     const t = new FakeTransport(([m]) => [encodeMessages([{ type: 100, flags: NLM_F_MULTI, seq: m!.header.seq, pid: PORT, data: big }, done(m!)])]);
     await expect(new NetlinkConnection(t).dump({ type: 18, flags: 0 }, (m) => m.data.length)).resolves.toEqual([big.length]);
+  });
+
+  it('reads replies in place with a view decoder, never building NetlinkMessages for it', async () => {
+    const t = new FakeTransport(([m]) => [encodeMessages([part(m!, 1), part(m!, 2)]), encodeMessages([part(m!, 3), done(m!)])]);
+    const views: number[] = [];
+    const decode = messageDecoder((v: MessageView) => {
+      views.push(v.seq);
+      return v.data().readUInt32LE(0);
+    });
+    let called = 0;
+    const plain = Object.assign((m: NetlinkMessage) => (called++, decode(m)), { read: decode.read });
+    await expect(new NetlinkConnection(t).dump({ type: 18, flags: 0 }, plain)).resolves.toEqual([1, 2, 3]);
+    expect(called).toBe(0);
+    expect(views).toEqual(Array(3).fill(t.sent[0]?.[0]?.header.seq));
+  });
+
+  it('receives into RECEIVE_BUFFER_SIZE buffers (the kernel sizes dump datagrams by the largest recv)', async () => {
+    const big = Buffer.alloc(RECEIVE_BUFFER_SIZE - 64, 7);
+    const t = new FakeTransport(([m]) => [
+      encodeMessage({ type: 100, flags: NLM_F_MULTI, seq: m!.header.seq, pid: PORT, data: big }),
+      encodeMessage({ type: 100, flags: NLM_F_MULTI, seq: m!.header.seq, pid: PORT, data: Buffer.alloc(4, 1) }),
+      encodeMessage(done(m!)),
+    ]);
+    await new NetlinkConnection(t).dump({ type: 18, flags: 0 }, (m) => m.data.length);
+    expect(t.receiveLengths).toEqual([RECEIVE_BUFFER_SIZE, RECEIVE_BUFFER_SIZE, RECEIVE_BUFFER_SIZE]);
+  });
+
+  it('hands out every datagram in a buffer of its own, so kept payload views stay intact', async () => {
+    // Large datagrams take over the receive buffer, small ones are copied: neither is ever
+    // overwritten by a later receive.
+    const sizes = [RECEIVE_BUFFER_SIZE - 100, 40, RECEIVE_BUFFER_SIZE / 2, 8, RECEIVE_BUFFER_SIZE - 16];
+    const t = new FakeTransport(([m]) => [
+      ...sizes.map((n, i) => encodeMessage({ type: 100, flags: NLM_F_MULTI, seq: m!.header.seq, pid: PORT, data: Buffer.alloc(n, i + 1) })),
+      encodeMessage(done(m!)),
+    ]);
+    const kept = await new NetlinkConnection(t).dump({ type: 18, flags: 0 }, messageDecoder((v) => v.data()));
+    expect(kept.map((b) => [b.length, b.every((x) => x === b[0]) ? b[0] : 'overwritten'])).toEqual(sizes.map((n, i) => [n, i + 1]));
   });
 
   it('yields to the event loop while a long dump is decoded', async () => {

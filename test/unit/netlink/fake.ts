@@ -52,6 +52,8 @@ export class FakeTransport implements Transport {
   readonly options = new Map<string, number>();
   closed = false;
   watchActive = false;
+  /** Length of the buffer passed to every receive() (the kernel sizes dump datagrams by it). */
+  readonly receiveLengths: number[] = [];
   /** Thrown by the next pendingSize() call (e.g. ENOBUFS), then cleared. */
   nextError: Error | undefined;
   private onReady: ((status: number) => void) | undefined;
@@ -80,6 +82,7 @@ export class FakeTransport implements Transport {
   }
 
   receive(buf: Buffer): number | null {
+    this.receiveLengths.push(buf.length);
     const d = this.queue.shift();
     if (!d) return null;
     if (d.length > buf.length) throw new Error(`test datagram of ${d.length} bytes exceeds buffer of ${buf.length}`);

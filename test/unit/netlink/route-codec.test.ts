@@ -77,6 +77,8 @@ describe('route codec properties', () => {
     const def = route.decodeRoute(msg(RTM_NEWROUTE, route.encodeRoute({ dst: 'default', gateway: 'fd00::1' })));
     expect(def).toMatchObject({ family: AF_INET6, dstLength: 0, gateway: 'fd00::1', scope: 0 });
     expect(def.dst).toBeUndefined();
+    // dst and oif are always keys of a decoded route (in-object fields), undefined when absent
+    expect(Object.keys(def)).toEqual(expect.arrayContaining(['dst', 'oif']));
   });
 
   it('rejects mixed families', () => {

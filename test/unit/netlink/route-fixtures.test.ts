@@ -12,9 +12,19 @@ import { decodeRtmsg } from '../../../agent/src/netlink/wire/family_headers.js';
 import { decodeMessages, encodeMessages, type NetlinkMessage } from '../../../agent/src/netlink/wire/message.js';
 import { decodeDone, decodeNlmsgerr, encodeDone, encodeNlmsgerr } from '../../../agent/src/netlink/wire/nlmsgerr.js';
 import { IFA_F_NODAD, IFA_F_PERMANENT } from '../../../agent/src/netlink/wire/uapi/if_addr.js';
-import { IFLA_AF_SPEC, IFLA_INFO_DATA, IFLA_LINKINFO } from '../../../agent/src/netlink/wire/uapi/if_link.js';
+import {
+  IFLA_AF_SPEC,
+  IFLA_DEVLINK_PORT,
+  IFLA_DPLL_PIN,
+  IFLA_INFO_DATA,
+  IFLA_LINKINFO,
+  IFLA_MAP,
+  IFLA_MAX_PACING_OFFLOAD_HORIZON,
+  IFLA_STATS,
+  IFLA_XDP,
+} from '../../../agent/src/netlink/wire/uapi/if_link.js';
 import { NLMSG_DONE, NLMSG_ERROR } from '../../../agent/src/netlink/wire/uapi/netlink.js';
-import { RT_SCOPE_HOST, RT_TABLE_COMPAT, RTPROT_BOOT, RTM_GETLINK, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, RTM_NEWRULE } from '../../../agent/src/netlink/wire/uapi/rtnetlink.js';
+import { RT_SCOPE_HOST, RT_TABLE_COMPAT, RTA_CACHEINFO, RTPROT_BOOT, RTM_GETLINK, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, RTM_NEWRULE } from '../../../agent/src/netlink/wire/uapi/rtnetlink.js';
 import { AF_INET, AF_INET6 } from '../../../agent/src/netlink/wire/uapi/socket.js';
 import { RecordingRequester } from './fake.js';
 import { FIXTURE_DIR, loadFixture } from './fixture.js';
@@ -90,6 +100,54 @@ describe('kernel replies decode to typed objects', () => {
     // the two ends see each other's traffic mirrored
     expect(byName.veth0?.stats?.txBytes).toBe(byName.veth1?.stats?.rxBytes);
     expect(byName.veth0?.stats?.rxPackets).toBe(byName.veth1?.stats?.txPackets);
+  });
+
+  it('link dump: the scalar attributes `ip -d link` prints are typed; the rest stay in unknown, as views', () => {
+    const [datagram] = loadFixture('link-dump').received.filter((d) => decodeMessages(d).some((m) => m.header.type === RTM_NEWLINK));
+    const veth0 = decodeMessages(datagram!).filter((m) => m.header.type === RTM_NEWLINK).map(route.decodeLink).find((l) => l.name === 'veth0');
+    expect(veth0).toMatchObject({
+      linkMode: 0,
+      promiscuity: 0,
+      allmulti: 0,
+      numTxQueues: 2,
+      numRxQueues: 2,
+      gsoMaxSize: 65536,
+      gsoMaxSegs: 65535,
+      groMaxSize: 65536,
+      gsoIpv4MaxSize: 65536,
+      groIpv4MaxSize: 65536,
+      tsoMaxSize: 524280,
+      tsoMaxSegs: 65535,
+      carrier: true,
+      carrierChanges: 2,
+      carrierUpCount: 1,
+      carrierDownCount: 1,
+      protoDown: false,
+      headroom: 0,
+      tailroom: 0,
+      netnsImmutable: false,
+    });
+    expect(veth0?.unknown.map((u) => u.type)).toEqual([
+      IFLA_MAX_PACING_OFFLOAD_HORIZON,
+      IFLA_STATS,
+      IFLA_XDP,
+      IFLA_AF_SPEC,
+      IFLA_MAP,
+      IFLA_DEVLINK_PORT,
+      IFLA_DPLL_PIN,
+    ]);
+    const spec = veth0!.unknown.find((u) => u.type === IFLA_AF_SPEC)!.data;
+    expect(spec.buffer).toBe(datagram!.buffer); // a view into the datagram, not a copy
+  });
+
+  it('route dump: routes without unknown attributes share one frozen empty list', () => {
+    const [v4] = messages('route-dump-table-1000', 'received').filter((m) => m.header.type === RTM_NEWROUTE).map(route.decodeRoute);
+    const v6 = messages('route-dump-ipv6', 'received').filter((m) => m.header.type === RTM_NEWROUTE).map(route.decodeRoute);
+    expect(v4?.unknown).toEqual([]);
+    expect(Object.isFrozen(v4?.unknown)).toBe(true);
+    // IPv6 routes carry RTA_CACHEINFO (not modelled): each gets its own list.
+    expect(v6.map((r) => r.unknown.map((u) => u.type))).toEqual(Array(4).fill([RTA_CACHEINFO]));
+    expect(new Set(v6.map((r) => r.unknown)).size).toBe(4);
   });
 
   it('address dump: IPv4 with label, IPv6 with IFA_F_NODAD, link-local scope', () => {

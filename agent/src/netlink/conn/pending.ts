@@ -1,10 +1,11 @@
 /**
  * The per-request state machines of a connection: a Pending receives every message whose
- * (seq, pid) match its request and decides when the exchange is over.
+ * (seq, pid) match its request, as a MessageView positioned on it, and decides when the
+ * exchange is over. A view is only valid during the call: what is kept is materialized.
  */
 import { NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP } from '../wire/uapi/netlink.js';
 import { decodeDone, decodeNlmsgerr, type ExtAck } from '../wire/nlmsgerr.js';
-import type { NetlinkMessage } from '../wire/message.js';
+import type { MessageDecoder, MessageView, NetlinkMessage } from '../wire/message.js';
 import { NetlinkError } from './errors.js';
 
 /** AckResult is a successful request: replies that preceded the ACK, and ext-ack warnings. */
@@ -18,8 +19,8 @@ export interface AckResult {
 export interface Pending {
   readonly seq: number;
   readonly op: string;
-  /** Handles one message; returns true when the exchange is complete. */
-  onMessage(msg: NetlinkMessage): boolean;
+  /** Handles the message the view is on; returns true when the exchange is complete. */
+  onMessage(msg: MessageView): boolean;
   fail(err: unknown): void;
 }
 
@@ -38,13 +39,13 @@ export class RequestPending implements Pending {
     private readonly reject: (e: unknown) => void,
   ) {}
 
-  onMessage(msg: NetlinkMessage): boolean {
-    if (msg.header.type === NLMSG_NOOP) return false;
-    if (msg.header.type !== NLMSG_ERROR) {
-      this.messages.push(msg);
+  onMessage(msg: MessageView): boolean {
+    if (msg.type === NLMSG_NOOP) return false;
+    if (msg.type !== NLMSG_ERROR) {
+      this.messages.push(msg.message());
       return false;
     }
-    const err = decodeNlmsgerr(msg);
+    const err = decodeNlmsgerr(msg.message());
     if (err.error === 0) {
       this.resolve({ messages: this.messages, warnings: warningsOf(err.extAck) });
     } else {
@@ -64,28 +65,32 @@ export type DumpOutcome = { kind: 'done'; warnings: string[] } | { kind: 'interr
 /**
  * DumpPending collects one dump attempt: decodes each NLM_F_MULTI message as it arrives (so
  * decoding is spread over the receive slices), notes NLM_F_DUMP_INTR, and ends at NLMSG_DONE
- * or NLMSG_ERROR. A decode failure does not stop reading: the rest of the dump is drained so
- * the socket stays in step, then the attempt fails.
+ * or NLMSG_ERROR. A decoder with a view form (MessageDecoder.read) reads the message in place;
+ * others get a NetlinkMessage. A decode failure does not stop reading: the rest of the dump is
+ * drained so the socket stays in step, then the attempt fails.
  */
 export class DumpPending<T> implements Pending {
   private interrupted = false;
   private decodeError: unknown;
+  private readonly read: ((view: MessageView) => T | undefined) | undefined;
 
   constructor(
     readonly seq: number,
     readonly op: string,
-    private readonly decode: (msg: NetlinkMessage) => T | undefined,
+    private readonly decode: MessageDecoder<T | undefined>,
     private readonly results: T[],
     private readonly settle: (outcome: DumpOutcome) => void,
-  ) {}
+  ) {
+    this.read = decode.read;
+  }
 
-  onMessage(msg: NetlinkMessage): boolean {
-    if ((msg.header.flags & NLM_F_DUMP_INTR) !== 0) this.interrupted = true;
-    switch (msg.header.type) {
+  onMessage(msg: MessageView): boolean {
+    if ((msg.flags & NLM_F_DUMP_INTR) !== 0) this.interrupted = true;
+    switch (msg.type) {
       case NLMSG_NOOP:
         return false;
       case NLMSG_DONE: {
-        const done = decodeDone(msg);
+        const done = decodeDone(msg.message());
         if (done.error < 0) {
           this.settle({ kind: 'failed', error: this.kernelError(-done.error, done.extAck) });
         } else if (this.decodeError !== undefined) {
@@ -96,7 +101,7 @@ export class DumpPending<T> implements Pending {
         return true;
       }
       case NLMSG_ERROR: {
-        const err = decodeNlmsgerr(msg);
+        const err = decodeNlmsgerr(msg.message());
         if (err.error === 0) return false; // an ACK for NLM_F_ACK on a dump; DONE still follows
         this.settle({ kind: 'failed', error: this.kernelError(-err.error, err.extAck) });
         return true;
@@ -104,7 +109,7 @@ export class DumpPending<T> implements Pending {
       default:
         if (this.decodeError !== undefined) return false;
         try {
-          const value = this.decode(msg);
+          const value = this.read !== undefined ? this.read(msg) : this.decode(msg.message());
           if (value !== undefined) this.results.push(value);
         } catch (e) {
           this.decodeError = e;

@@ -35,10 +35,22 @@ export function familyBits(family: AddressFamily): 32 | 128 {
 
 /** formatIp formats 4 or 16 network-order bytes like inet_ntop. */
 export function formatIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join('.');
-  if (bytes.length !== 16) throw new WireError(`IP address of ${bytes.length} bytes`);
+  return formatIpAt(bytes, 0, bytes.length);
+}
+
+/**
+ * formatIpAt formats the `length` (4 or 16) bytes at `offset` like inet_ntop, reading them in
+ * place (no subarray): the per-route hot path of a large route dump.
+ */
+export function formatIpAt(bytes: Uint8Array, offset: number, length: number): string {
+  // Small on purpose: the IPv4 case inlines into a route decoder's attribute loop.
+  return length === 4 ? dottedQuad(bytes, offset) : formatIpv6At(bytes, offset, length);
+}
+
+function formatIpv6At(bytes: Uint8Array, offset: number, length: number): string {
+  if (length !== 16) throw new WireError(`IP address of ${length} bytes`);
   const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
+  for (let i = 0; i < 16; i += 2) words.push(((bytes[offset + i] ?? 0) << 8) | (bytes[offset + i + 1] ?? 0));
   // Longest run of zero words (first one on ties); a single zero word is not compressed.
   let bestBase = -1;
   let bestLen = 0;
@@ -65,7 +77,7 @@ export function formatIp(bytes: Uint8Array): string {
     if (i !== 0) out += ':';
     // IPv4-compatible (::a.b.c.d) and IPv4-mapped (::ffff:a.b.c.d) tails, as glibc prints them.
     if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
-      out += Array.from(bytes.subarray(12)).join('.');
+      out += dottedQuad(bytes, offset + 12);
       break;
     }
     out += (words[i] ?? 0).toString(16);
@@ -73,6 +85,29 @@ export function formatIp(bytes: Uint8Array): string {
   if (bestBase !== -1 && bestBase + bestLen === 8) out += ':';
   return out;
 }
+
+/** Decimal text of every byte value, with and without a trailing dot. */
+const DECIMAL = Array.from({ length: 256 }, (_, b) => String(b));
+const DECIMAL_DOT = DECIMAL.map((d) => `${d}.`);
+
+/**
+ * dottedQuad formats 4 bytes as a.b.c.d from precomputed octet strings. Dumps list routes in
+ * prefix order, so consecutive addresses usually share "a.b.c.": that prefix is remembered and
+ * reused, leaving one concatenation (and one new string) per address.
+ */
+function dottedQuad(bytes: Uint8Array, offset: number): string {
+  // Callers check that 4 bytes are there; every byte value has an entry.
+  const key = (bytes[offset]! << 16) | (bytes[offset + 1]! << 8) | bytes[offset + 2]!;
+  if (key !== lastPrefixKey) {
+    lastPrefixKey = key;
+    lastPrefix = DECIMAL_DOT[bytes[offset]!]! + DECIMAL_DOT[bytes[offset + 1]!]! + DECIMAL_DOT[bytes[offset + 2]!]!;
+  }
+  return lastPrefix + DECIMAL[bytes[offset + 3]!]!;
+}
+
+/** The last "a.b.c." prefix dottedQuad built (a pure cache; -1 = none). */
+let lastPrefixKey = -1;
+let lastPrefix = '';
 
 function parseIpv4(text: string): Buffer | undefined {
   const m = IPV4.exec(text);

@@ -5,6 +5,7 @@
  * (newer kernels may grow a struct).
  */
 import { WireError } from './errors.js';
+import { readS32LE, readU16LE, readU32LE } from './integers.js';
 
 /** sizeof(struct ifinfomsg) — <linux/rtnetlink.h>. */
 export const SIZEOF_IFINFOMSG = 16;
@@ -24,6 +25,21 @@ export const SIZEOF_FIB_RULE_UID_RANGE = 8;
 
 function need(buf: Buffer, size: number, what: string): void {
   if (buf.length < size) throw new WireError(`${what} needs ${size} bytes, got ${buf.length}`);
+}
+
+/**
+ * needIn checks that buf[offset, end) holds a struct of `size` bytes. The family-header decoders
+ * it guards run once per message of a dump: they read bytes by plain indexing and with the
+ * wire/integers.ts readers, and build errors out of line, so that V8 inlines a whole decoder
+ * into its caller and drops the struct object it returns (~10× faster than with Buffer's
+ * validated readUInt8/readUInt32LE).
+ */
+function needIn(buf: Buffer, offset: number, end: number, size: number, what: string): void {
+  if (offset < 0 || end > buf.length || end - offset < size) tooShort(buf, offset, end, size, what);
+}
+
+function tooShort(buf: Buffer, offset: number, end: number, size: number, what: string): never {
+  throw new WireError(`${what} needs ${size} bytes, got ${Math.max(0, Math.min(end, buf.length) - offset)}`);
 }
 
 /** struct ifinfomsg: link messages (RTM_*LINK). */
@@ -50,14 +66,14 @@ export function encodeIfinfomsg(m: Partial<Ifinfomsg> = {}): Buffer {
   return b;
 }
 
-export function decodeIfinfomsg(buf: Buffer): Ifinfomsg {
-  need(buf, SIZEOF_IFINFOMSG, 'ifinfomsg');
+export function decodeIfinfomsg(buf: Buffer, offset = 0, end = buf.length): Ifinfomsg {
+  needIn(buf, offset, end, SIZEOF_IFINFOMSG, 'ifinfomsg');
   return {
-    family: buf.readUInt8(0),
-    type: buf.readUInt16LE(2),
-    index: buf.readInt32LE(4),
-    flags: buf.readUInt32LE(8),
-    change: buf.readUInt32LE(12),
+    family: buf[offset]!,
+    type: readU16LE(buf, offset + 2),
+    index: readS32LE(buf, offset + 4),
+    flags: readU32LE(buf, offset + 8),
+    change: readU32LE(buf, offset + 12),
   };
 }
 
@@ -81,14 +97,14 @@ export function encodeIfaddrmsg(m: Partial<Ifaddrmsg> = {}): Buffer {
   return b;
 }
 
-export function decodeIfaddrmsg(buf: Buffer): Ifaddrmsg {
-  need(buf, SIZEOF_IFADDRMSG, 'ifaddrmsg');
+export function decodeIfaddrmsg(buf: Buffer, offset = 0, end = buf.length): Ifaddrmsg {
+  needIn(buf, offset, end, SIZEOF_IFADDRMSG, 'ifaddrmsg');
   return {
-    family: buf.readUInt8(0),
-    prefixLength: buf.readUInt8(1),
-    flags: buf.readUInt8(2),
-    scope: buf.readUInt8(3),
-    index: buf.readUInt32LE(4),
+    family: buf[offset]!,
+    prefixLength: buf[offset + 1]!,
+    flags: buf[offset + 2]!,
+    scope: buf[offset + 3]!,
+    index: readU32LE(buf, offset + 4),
   };
 }
 
@@ -120,18 +136,18 @@ export function encodeRtmsg(m: Partial<Rtmsg> = {}): Buffer {
   return b;
 }
 
-export function decodeRtmsg(buf: Buffer): Rtmsg {
-  need(buf, SIZEOF_RTMSG, 'rtmsg');
+export function decodeRtmsg(buf: Buffer, offset = 0, end = buf.length): Rtmsg {
+  needIn(buf, offset, end, SIZEOF_RTMSG, 'rtmsg');
   return {
-    family: buf.readUInt8(0),
-    dstLength: buf.readUInt8(1),
-    srcLength: buf.readUInt8(2),
-    tos: buf.readUInt8(3),
-    table: buf.readUInt8(4),
-    protocol: buf.readUInt8(5),
-    scope: buf.readUInt8(6),
-    type: buf.readUInt8(7),
-    flags: buf.readUInt32LE(8),
+    family: buf[offset]!,
+    dstLength: buf[offset + 1]!,
+    srcLength: buf[offset + 2]!,
+    tos: buf[offset + 3]!,
+    table: buf[offset + 4]!,
+    protocol: buf[offset + 5]!,
+    scope: buf[offset + 6]!,
+    type: buf[offset + 7]!,
+    flags: readU32LE(buf, offset + 8),
   };
 }
 
@@ -162,16 +178,16 @@ export function encodeFibRuleHdr(m: Partial<FibRuleHdr> = {}): Buffer {
   return b;
 }
 
-export function decodeFibRuleHdr(buf: Buffer): FibRuleHdr {
-  need(buf, SIZEOF_FIB_RULE_HDR, 'fib_rule_hdr');
+export function decodeFibRuleHdr(buf: Buffer, offset = 0, end = buf.length): FibRuleHdr {
+  needIn(buf, offset, end, SIZEOF_FIB_RULE_HDR, 'fib_rule_hdr');
   return {
-    family: buf.readUInt8(0),
-    dstLength: buf.readUInt8(1),
-    srcLength: buf.readUInt8(2),
-    tos: buf.readUInt8(3),
-    table: buf.readUInt8(4),
-    action: buf.readUInt8(7),
-    flags: buf.readUInt32LE(8),
+    family: buf[offset]!,
+    dstLength: buf[offset + 1]!,
+    srcLength: buf[offset + 2]!,
+    tos: buf[offset + 3]!,
+    table: buf[offset + 4]!,
+    action: buf[offset + 7]!,
+    flags: readU32LE(buf, offset + 8),
   };
 }
 
@@ -248,5 +264,5 @@ export function encodeGenlmsghdr(m: Genlmsghdr): Buffer {
 
 export function decodeGenlmsghdr(buf: Buffer): Genlmsghdr {
   need(buf, SIZEOF_GENLMSGHDR, 'genlmsghdr');
-  return { command: buf.readUInt8(0), version: buf.readUInt8(1) };
+  return { command: buf[0]!, version: buf[1]! };
 }

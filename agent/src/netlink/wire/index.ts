@@ -7,12 +7,15 @@ export { type NetlinkHeader, NLMSG_HDRLEN, nlmsgAlign, encodeHeader, decodeHeade
 export {
   type NetlinkMessage,
   type OutgoingMessage,
+  type MessageDecoder,
+  MessageView,
+  messageDecoder,
   messageLength,
   encodeMessage,
   encodeMessages,
   decodeMessages,
 } from './message.js';
-export { Attribute, AttributeDecoder, type RawAttribute, NLA_TYPE_MASK, nlaAlign, parseAttributes } from './attribute.js';
+export { Attribute, AttributeCursor, AttributeDecoder, type RawAttribute, NLA_TYPE_MASK, nlaAlign, parseAttributes } from './attribute.js';
 export { AttributeEncoder, type NestedOptions } from './encoder.js';
 export {
   type ExtAck,
@@ -33,6 +36,7 @@ export {
   SIZEOF_SOCKADDR_IN6,
   parseIp,
   formatIp,
+  formatIpAt,
   ipFamily,
   familyBits,
   parsePrefix,

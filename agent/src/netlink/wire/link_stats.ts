@@ -4,6 +4,7 @@
  * parsed by length: fields the kernel did not send are absent, never garbage.
  */
 import { WireError } from './errors.js';
+import { readU64LE } from './integers.js';
 
 /** Field order of struct rtnl_link_stats64 in <linux/if_link.h>. */
 export const LINK_STATS64_FIELDS = [
@@ -46,12 +47,37 @@ const MIN_STATS64_FIELDS = 23;
 export function decodeLinkStats64(buf: Buffer): LinkStats64 {
   const count = Math.min(Math.floor(buf.length / 8), LINK_STATS64_FIELDS.length);
   if (count < MIN_STATS64_FIELDS) throw new WireError(`rtnl_link_stats64 of ${buf.length} bytes`);
-  const out: Partial<Record<LinkStats64Field, bigint>> = {};
-  for (let i = 0; i < count; i++) {
-    const name = LINK_STATS64_FIELDS[i];
-    if (name) out[name] = buf.readBigUInt64LE(i * 8);
-  }
-  return out as LinkStats64;
+  // One literal with every always-present field (a single object shape, in-object slots);
+  // the counters newer kernels append are added only when sent.
+  const u64 = (field: number): bigint => readU64LE(buf, field * 8);
+  const stats: LinkStats64 = {
+    rxPackets: u64(0),
+    txPackets: u64(1),
+    rxBytes: u64(2),
+    txBytes: u64(3),
+    rxErrors: u64(4),
+    txErrors: u64(5),
+    rxDropped: u64(6),
+    txDropped: u64(7),
+    multicast: u64(8),
+    collisions: u64(9),
+    rxLengthErrors: u64(10),
+    rxOverErrors: u64(11),
+    rxCrcErrors: u64(12),
+    rxFrameErrors: u64(13),
+    rxFifoErrors: u64(14),
+    rxMissedErrors: u64(15),
+    txAbortedErrors: u64(16),
+    txCarrierErrors: u64(17),
+    txFifoErrors: u64(18),
+    txHeartbeatErrors: u64(19),
+    txWindowErrors: u64(20),
+    rxCompressed: u64(21),
+    txCompressed: u64(22),
+  };
+  if (count > 23) stats.rxNohandler = u64(23);
+  if (count > 24) stats.rxOtherhostDropped = u64(24);
+  return stats;
 }
 
 /** encodeLinkStats64 writes every field present, in order, stopping at the first absent one. */

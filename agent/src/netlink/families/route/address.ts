@@ -2,10 +2,10 @@
  * Address messages (RTM_NEWADDR / RTM_DELADDR / RTM_GETADDR): the typed Address and its codec.
  */
 import { familyBits, parseIp, type AddressFamily } from '../../wire/address.js';
-import { AttributeDecoder, type RawAttribute } from '../../wire/attribute.js';
+import type { RawAttribute } from '../../wire/attribute.js';
 import { AttributeEncoder } from '../../wire/encoder.js';
 import { decodeIfaCacheinfo, decodeIfaddrmsg, encodeIfaddrmsg, type IfaCacheinfo, SIZEOF_IFADDRMSG } from '../../wire/family_headers.js';
-import type { NetlinkMessage } from '../../wire/message.js';
+import { messageDecoder, type MessageView } from '../../wire/message.js';
 import {
   IFA_ADDRESS,
   IFA_BROADCAST,
@@ -65,9 +65,11 @@ export interface AddressSpec {
   routePriority?: number;
 }
 
-/** decodeAddress decodes an RTM_NEWADDR / RTM_DELADDR message. */
-export function decodeAddress(msg: NetlinkMessage): Address {
-  const hdr = decodeIfaddrmsg(msg.data);
+/** decodeAddress decodes an RTM_NEWADDR / RTM_DELADDR message (a MessageDecoder). */
+export const decodeAddress = messageDecoder(readAddress);
+
+function readAddress(msg: MessageView): Address {
+  const hdr = msg.familyHeader(decodeIfaddrmsg);
   let local: string | undefined;
   let ifaAddress: string | undefined;
   const out: Omit<Address, 'address'> = {
@@ -78,7 +80,7 @@ export function decodeAddress(msg: NetlinkMessage): Address {
     flags: hdr.flags,
     unknown: [],
   };
-  for (const attr of new AttributeDecoder(msg.data.subarray(SIZEOF_IFADDRMSG))) {
+  for (const attr = msg.attributes(SIZEOF_IFADDRMSG); attr.next(); ) {
     switch (attr.type) {
       case IFA_LOCAL:
         local = attr.ip();
@@ -96,7 +98,7 @@ export function decodeAddress(msg: NetlinkMessage): Address {
         out.flags = attr.u32();
         break;
       case IFA_CACHEINFO:
-        out.cacheInfo = decodeIfaCacheinfo(attr.data);
+        out.cacheInfo = decodeIfaCacheinfo(attr.view());
         break;
       case IFA_RT_PRIORITY:
         out.routePriority = attr.u32();
@@ -105,7 +107,7 @@ export function decodeAddress(msg: NetlinkMessage): Address {
         out.protocol = attr.u8();
         break;
       default:
-        out.unknown.push(attr.raw());
+        out.unknown.push(attr.rawView());
     }
   }
   const address: Address = { ...out, address: local ?? ifaAddress ?? '' };

@@ -2,16 +2,26 @@
  * Link messages (RTM_NEWLINK / RTM_DELLINK / RTM_GETLINK): the typed Link and its codec.
  * Decoding keeps attributes it does not model in `unknown`, so nothing the kernel says is lost.
  */
-import { AttributeDecoder, type RawAttribute } from '../../wire/attribute.js';
+import type { AttributeCursor, RawAttribute } from '../../wire/attribute.js';
 import { decodeIfinfomsg, SIZEOF_IFINFOMSG } from '../../wire/family_headers.js';
 import { decodeLinkStats64, type LinkStats64 } from '../../wire/link_stats.js';
-import type { NetlinkMessage } from '../../wire/message.js';
+import { messageDecoder, type MessageView } from '../../wire/message.js';
 import { IFF_LOWER_UP, IFF_RUNNING, IFF_UP } from '../../wire/uapi/if.js';
 import {
   IFLA_ADDRESS,
+  IFLA_ALLMULTI,
   IFLA_BROADCAST,
   IFLA_CARRIER,
+  IFLA_CARRIER_CHANGES,
+  IFLA_CARRIER_DOWN_COUNT,
+  IFLA_CARRIER_UP_COUNT,
+  IFLA_GRO_IPV4_MAX_SIZE,
+  IFLA_GRO_MAX_SIZE,
   IFLA_GROUP,
+  IFLA_GSO_IPV4_MAX_SIZE,
+  IFLA_GSO_MAX_SEGS,
+  IFLA_GSO_MAX_SIZE,
+  IFLA_HEADROOM,
   IFLA_IFALIAS,
   IFLA_IFNAME,
   IFLA_INFO_KIND,
@@ -19,14 +29,23 @@ import {
   IFLA_LINK,
   IFLA_LINK_NETNSID,
   IFLA_LINKINFO,
+  IFLA_LINKMODE,
   IFLA_MASTER,
   IFLA_MAX_MTU,
   IFLA_MIN_MTU,
   IFLA_MTU,
+  IFLA_NETNS_IMMUTABLE,
+  IFLA_NUM_RX_QUEUES,
+  IFLA_NUM_TX_QUEUES,
   IFLA_OPERSTATE,
   IFLA_PERM_ADDRESS,
+  IFLA_PROMISCUITY,
+  IFLA_PROTO_DOWN,
   IFLA_QDISC,
   IFLA_STATS64,
+  IFLA_TAILROOM,
+  IFLA_TSO_MAX_SEGS,
+  IFLA_TSO_MAX_SIZE,
   IFLA_TXQLEN,
 } from '../../wire/uapi/if_link.js';
 
@@ -70,6 +89,33 @@ export interface Link {
   group?: number;
   alias?: string;
   carrier?: boolean;
+  /** IFLA_CARRIER_CHANGES / _UP_COUNT / _DOWN_COUNT: carrier transitions since creation. */
+  carrierChanges?: number;
+  carrierUpCount?: number;
+  carrierDownCount?: number;
+  /** IFLA_PROTO_DOWN: held down by a protocol (e.g. a failed MLAG peer). */
+  protoDown?: boolean;
+  /** IFLA_LINKMODE: IF_LINK_MODE_DEFAULT (0), _DORMANT (1), _TESTING (2). */
+  linkMode?: number;
+  /** IFLA_PROMISCUITY / IFLA_ALLMULTI: promiscuous and all-multicast reference counts. */
+  promiscuity?: number;
+  allmulti?: number;
+  /** IFLA_NUM_TX_QUEUES / IFLA_NUM_RX_QUEUES. */
+  numTxQueues?: number;
+  numRxQueues?: number;
+  /** Offload limits, as `ip -d link` prints them (gso_max_size, tso_max_segs, ...). */
+  gsoMaxSize?: number;
+  gsoMaxSegs?: number;
+  groMaxSize?: number;
+  tsoMaxSize?: number;
+  tsoMaxSegs?: number;
+  gsoIpv4MaxSize?: number;
+  groIpv4MaxSize?: number;
+  /** IFLA_HEADROOM / IFLA_TAILROOM: extra bytes the device needs around a packet. */
+  headroom?: number;
+  tailroom?: number;
+  /** IFLA_NETNS_IMMUTABLE: the link cannot be moved to another namespace. */
+  netnsImmutable?: boolean;
   /** IFLA_STATS64: 64-bit counters. */
   stats?: LinkStats64;
   /** Attributes not modelled above. */
@@ -78,8 +124,20 @@ export interface Link {
 
 /** formatHardwareAddress prints bytes as colon-separated lowercase hex, like `ip link`. */
 export function formatHardwareAddress(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':');
+  // One string built from character codes: no intermediate strings (a link dump formats three
+  // addresses per link).
+  const codes: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (i !== 0) codes.push(COLON);
+    codes.push(HEX_DIGIT[b >> 4]!, HEX_DIGIT[b & 0xf]!);
+  }
+  return String.fromCharCode(...codes);
 }
+
+const COLON = 0x3a;
+/** Character codes of '0'–'9', 'a'–'f'. */
+const HEX_DIGIT = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /** parseHardwareAddress parses "aa:bb:cc:dd:ee:ff". */
 export function parseHardwareAddress(text: string): Buffer {
@@ -88,9 +146,15 @@ export function parseHardwareAddress(text: string): Buffer {
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }
 
-/** decodeLink decodes an RTM_NEWLINK / RTM_DELLINK message. */
-export function decodeLink(msg: NetlinkMessage): Link {
-  const hdr = decodeIfinfomsg(msg.data);
+/**
+ * decodeLink decodes an RTM_NEWLINK / RTM_DELLINK message (a MessageDecoder: dumps decode each
+ * message in place). Unknown attributes keep views into the received datagram, which conn/
+ * never reuses, instead of one copy each.
+ */
+export const decodeLink = messageDecoder(readLink);
+
+function readLink(msg: MessageView): Link {
+  const hdr = msg.familyHeader(decodeIfinfomsg);
   const link: Link = {
     index: hdr.index,
     name: '',
@@ -102,7 +166,7 @@ export function decodeLink(msg: NetlinkMessage): Link {
     operState: 'unknown',
     unknown: [],
   };
-  for (const attr of new AttributeDecoder(msg.data.subarray(SIZEOF_IFINFOMSG))) {
+  for (const attr = msg.attributes(SIZEOF_IFINFOMSG); attr.next(); ) {
     switch (attr.type) {
       case IFLA_IFNAME:
         link.name = attr.string();
@@ -132,13 +196,13 @@ export function decodeLink(msg: NetlinkMessage): Link {
         link.linkNetnsId = attr.s32();
         break;
       case IFLA_ADDRESS:
-        link.address = formatHardwareAddress(attr.data);
+        link.address = formatHardwareAddress(attr.view());
         break;
       case IFLA_BROADCAST:
-        link.broadcast = formatHardwareAddress(attr.data);
+        link.broadcast = formatHardwareAddress(attr.view());
         break;
       case IFLA_PERM_ADDRESS:
-        link.permanentAddress = formatHardwareAddress(attr.data);
+        link.permanentAddress = formatHardwareAddress(attr.view());
         break;
       case IFLA_TXQLEN:
         link.txQueueLength = attr.u32();
@@ -156,18 +220,75 @@ export function decodeLink(msg: NetlinkMessage): Link {
         link.carrier = attr.u8() !== 0;
         break;
       case IFLA_STATS64:
-        link.stats = decodeLinkStats64(attr.data);
+        link.stats = decodeLinkStats64(attr.view());
+        break;
+      case IFLA_CARRIER_CHANGES:
+        link.carrierChanges = attr.u32();
+        break;
+      case IFLA_CARRIER_UP_COUNT:
+        link.carrierUpCount = attr.u32();
+        break;
+      case IFLA_CARRIER_DOWN_COUNT:
+        link.carrierDownCount = attr.u32();
+        break;
+      case IFLA_PROTO_DOWN:
+        link.protoDown = attr.u8() !== 0;
+        break;
+      case IFLA_LINKMODE:
+        link.linkMode = attr.u8();
+        break;
+      case IFLA_PROMISCUITY:
+        link.promiscuity = attr.u32();
+        break;
+      case IFLA_ALLMULTI:
+        link.allmulti = attr.u32();
+        break;
+      case IFLA_NUM_TX_QUEUES:
+        link.numTxQueues = attr.u32();
+        break;
+      case IFLA_NUM_RX_QUEUES:
+        link.numRxQueues = attr.u32();
+        break;
+      case IFLA_GSO_MAX_SIZE:
+        link.gsoMaxSize = attr.u32();
+        break;
+      case IFLA_GSO_MAX_SEGS:
+        link.gsoMaxSegs = attr.u32();
+        break;
+      case IFLA_GRO_MAX_SIZE:
+        link.groMaxSize = attr.u32();
+        break;
+      case IFLA_TSO_MAX_SIZE:
+        link.tsoMaxSize = attr.u32();
+        break;
+      case IFLA_TSO_MAX_SEGS:
+        link.tsoMaxSegs = attr.u32();
+        break;
+      case IFLA_GSO_IPV4_MAX_SIZE:
+        link.gsoIpv4MaxSize = attr.u32();
+        break;
+      case IFLA_GRO_IPV4_MAX_SIZE:
+        link.groIpv4MaxSize = attr.u32();
+        break;
+      case IFLA_HEADROOM:
+        link.headroom = attr.u16();
+        break;
+      case IFLA_TAILROOM:
+        link.tailroom = attr.u16();
+        break;
+      case IFLA_NETNS_IMMUTABLE:
+        link.netnsImmutable = attr.u8() !== 0;
         break;
       default:
-        link.unknown.push(attr.raw());
+        link.unknown.push(attr.rawView());
     }
   }
   return link;
 }
 
-function decodeLinkInfo(link: Link, info: AttributeDecoder): void {
-  const kind = info.string(IFLA_INFO_KIND);
-  if (kind !== undefined) link.kind = kind;
-  const slaveKind = info.string(IFLA_INFO_SLAVE_KIND);
-  if (slaveKind !== undefined) link.slaveKind = slaveKind;
+function decodeLinkInfo(link: Link, info: AttributeCursor): void {
+  while (info.next()) {
+    if (info.type === IFLA_INFO_KIND && link.kind === undefined) link.kind = info.string();
+    else if (info.type === IFLA_INFO_SLAVE_KIND && link.slaveKind === undefined) link.slaveKind = info.string();
+  }
 }

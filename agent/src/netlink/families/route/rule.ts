@@ -3,7 +3,7 @@
  * the RuleSpec used to add/delete, and their codec.
  */
 import { type AddressFamily, ipFamily, parseIp, parsePrefix } from '../../wire/address.js';
-import { AttributeDecoder, type RawAttribute } from '../../wire/attribute.js';
+import type { RawAttribute } from '../../wire/attribute.js';
 import { AttributeEncoder } from '../../wire/encoder.js';
 import {
   decodeFibRuleHdr,
@@ -13,7 +13,7 @@ import {
   type PortRange,
   SIZEOF_FIB_RULE_HDR,
 } from '../../wire/family_headers.js';
-import type { NetlinkMessage } from '../../wire/message.js';
+import { messageDecoder, type MessageView } from '../../wire/message.js';
 import {
   FIB_RULE_INVERT,
   FRA_DPORT_RANGE,
@@ -99,9 +99,11 @@ export interface RuleSpec {
   tos?: number;
 }
 
-/** decodeRule decodes an RTM_NEWRULE / RTM_DELRULE message. */
-export function decodeRule(msg: NetlinkMessage): Rule {
-  const hdr = decodeFibRuleHdr(msg.data);
+/** decodeRule decodes an RTM_NEWRULE / RTM_DELRULE message (a MessageDecoder). */
+export const decodeRule = messageDecoder(readRule);
+
+function readRule(msg: MessageView): Rule {
+  const hdr = msg.familyHeader(decodeFibRuleHdr);
   const rule: Rule = {
     family: hdr.family as AddressFamily,
     priority: 0,
@@ -114,7 +116,7 @@ export function decodeRule(msg: NetlinkMessage): Rule {
     flags: hdr.flags,
     unknown: [],
   };
-  for (const attr of new AttributeDecoder(msg.data.subarray(SIZEOF_FIB_RULE_HDR))) {
+  for (const attr = msg.attributes(SIZEOF_FIB_RULE_HDR); attr.next(); ) {
     switch (attr.type) {
       case FRA_PRIORITY:
         rule.priority = attr.u32();
@@ -159,16 +161,16 @@ export function decodeRule(msg: NetlinkMessage): Rule {
         rule.ipProto = attr.u8();
         break;
       case FRA_SPORT_RANGE:
-        rule.sportRange = decodePortRange(attr.data);
+        rule.sportRange = decodePortRange(attr.view());
         break;
       case FRA_DPORT_RANGE:
-        rule.dportRange = decodePortRange(attr.data);
+        rule.dportRange = decodePortRange(attr.view());
         break;
       case FRA_UID_RANGE:
-        rule.uidRange = decodeUidRange(attr.data);
+        rule.uidRange = decodeUidRange(attr.view());
         break;
       default:
-        rule.unknown.push(attr.raw());
+        rule.unknown.push(attr.rawView());
     }
   }
   return rule;

@@ -69,6 +69,15 @@ export const IFLA_GRO_MAX_SIZE = 58;
 export const IFLA_TSO_MAX_SIZE = 59;
 export const IFLA_TSO_MAX_SEGS = 60;
 export const IFLA_ALLMULTI = 61;
+// Added after the generated run (kernels 6.2–6.15; numbering per <linux/if_link.h> of 6.18).
+export const IFLA_DEVLINK_PORT = 62;
+export const IFLA_GSO_IPV4_MAX_SIZE = 63;
+export const IFLA_GRO_IPV4_MAX_SIZE = 64;
+export const IFLA_DPLL_PIN = 65;
+export const IFLA_MAX_PACING_OFFLOAD_HORIZON = 66;
+export const IFLA_NETNS_IMMUTABLE = 67;
+export const IFLA_HEADROOM = 68;
+export const IFLA_TAILROOM = 69;
 
 // Nested in IFLA_LINKINFO.
 export const IFLA_INFO_UNSPEC = 0;
