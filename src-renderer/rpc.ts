@@ -1,27 +1,26 @@
 /**
- * The renderer's one client of the desktop router. In browser mode it speaks over the loopback
- * WebSocket served next to the page (the session cookie authorizes it); the Electron shell will
- * provide the same message stream over its preload port.
+ * The renderer's one client of the desktop router. Inside Electron it speaks over the preload's
+ * message port (rpc-ipc.ts); in browser mode over the loopback WebSocket served next to the page
+ * (the session cookie authorizes it). Either way the messages are tRPC's own.
  */
-import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
+import { createTRPCClient, createWSClient, wsLink, type TRPCClient } from '@trpc/client';
 import type { DesktopRouter } from '../src-main/core/router.js';
+import { ipcWebSocketClass, preloadBridge } from './rpc-ipc.js';
+
+export type DesktopClient = TRPCClient<DesktopRouter>;
 
 function rpcUrl(): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.host}/rpc`;
 }
 
-export const wsClient = createWSClient({ url: rpcUrl, retryDelayMs: (attempt) => Math.min(10_000, 250 * 2 ** attempt) });
-
-export const desktop = createTRPCClient<DesktopRouter>({ links: [wsLink({ client: wsClient })] });
-
-/** The stable error code and host-key details the desktop attaches to its errors. */
-export interface DesktopErrorData {
-  appCode?: string;
-  hostKey?: { host: string; port: number; keyType: string; fingerprint: string };
-}
-
-export function errorData(err: unknown): DesktopErrorData {
-  const data = (err as { data?: DesktopErrorData } | null)?.data;
-  return data ?? {};
+/** Builds the desktop client for this page: IPC when the preload is there, else the WebSocket. */
+export function createDesktopClient(): { client: DesktopClient; carrier: 'ipc' | 'websocket'; close(): void } {
+  const bridge = preloadBridge();
+  const ws = createWSClient({
+    url: bridge ? 'ipc://wgpilot' : rpcUrl,
+    ...(bridge ? { WebSocket: ipcWebSocketClass(bridge) } : {}),
+    retryDelayMs: (attempt) => Math.min(10_000, 250 * 2 ** attempt),
+  });
+  return { client: createTRPCClient<DesktopRouter>({ links: [wsLink({ client: ws })] }), carrier: bridge ? 'ipc' : 'websocket', close: () => ws.close() };
 }

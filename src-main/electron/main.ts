@@ -1,23 +1,30 @@
 /**
  * Electron main process (composition root of the desktop shell): one window with the security
- * settings of security.ts, the desktop router served over IPC, the same HostManager as browser
- * mode. Everything testable lives in src-main/core and security.ts.
+ * settings of security.ts and its remembered state (window-state.ts), the native menu
+ * (menu.ts), OS notifications for alerts (alerts.ts), and the desktop router served over IPC to
+ * the same HostManager as browser mode. Everything testable lives in those files and src-main/core.
  */
 import { getWSConnectionHandler } from '@trpc/server/adapters/ws';
-import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, Notification, screen, session, shell, type MenuItemConstructorOptions, type WebContents } from 'electron';
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostManager } from '../core/hosts.js';
 import { appPaths } from '../core/paths.js';
 import { desktopRouter } from '../core/router.js';
+import { watchAlerts } from './alerts.js';
+import { acceleratorToKey, menuTemplate, type MenuItemSpec } from './menu.js';
 import { keychainSecretStore } from './secrets.js';
-import { CONTENT_SECURITY_POLICY, IPC_CHANNELS, isAllowedNavigation, windowWebPreferences } from './security.js';
+import { acceptIpcMessage, CONTENT_SECURITY_POLICY, IPC_CHANNELS, isAllowedNavigation, isAllowedPermission, windowWebPreferences } from './security.js';
+import { loadWindowState, MIN_SIZE, placeWindow, trackWindowState } from './window-state.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const appRoot = path.resolve(here, '../..');
 const paths = appPaths(appRoot, { ...process.env, WGPILOT_DATA_DIR: process.env.WGPILOT_DATA_DIR ?? app.getPath('userData') });
 const hosts = new HostManager(paths, { secrets: keychainSecretStore(paths.dataDir) });
+const windowStateFile = path.join(paths.dataDir, 'window-state.json');
+const rendererUrl = process.env.ELECTRON_RENDERER_URL;
+const appUrl = rendererUrl ?? `file://${path.join(here, '../renderer/index.html')}`;
 
 /** A WebSocket-shaped object over one renderer's IPC, for tRPC's ws connection handler. */
 class IpcSocket extends EventEmitter {
@@ -30,6 +37,7 @@ class IpcSocket extends EventEmitter {
     if (!this.contents.isDestroyed()) this.contents.send(IPC_CHANNELS.rpcToRenderer, data);
   }
   close(): void {
+    if (this.readyState === 3) return;
     this.readyState = 3;
     this.emit('close');
   }
@@ -43,34 +51,65 @@ class IpcSocket extends EventEmitter {
 const handle = getWSConnectionHandler({ wss: undefined as never, router: desktopRouter, createContext: () => ({ hosts, mode: 'electron' as const, version: app.getVersion() }) });
 const sockets = new Map<number, IpcSocket>();
 
+function dropSocket(id: number): void {
+  sockets.get(id)?.close();
+  sockets.delete(id);
+}
+
 function socketFor(contents: WebContents): IpcSocket {
   let socket = sockets.get(contents.id);
   if (!socket) {
-    const s = new IpcSocket(contents);
-    sockets.set(contents.id, s);
-    contents.once('destroyed', () => {
-      sockets.delete(contents.id);
-      s.close();
-    });
-    handle(s as never, { headers: {}, url: '/rpc' } as never);
-    socket = s;
+    socket = new IpcSocket(contents);
+    sockets.set(contents.id, socket);
+    handle(socket as never, { headers: {}, url: '/rpc' } as never);
   }
   return socket;
 }
 
+function buildMenu(win: BrowserWindow): Menu {
+  const toItem = (spec: MenuItemSpec): MenuItemConstructorOptions => {
+    const { pageShortcut, submenu, ...rest } = spec;
+    const item = { ...rest, ...(submenu ? { submenu: submenu.map(toItem) } : {}) } as MenuItemConstructorOptions;
+    if (pageShortcut && spec.accelerator) {
+      // The page handles the key itself; a click on the item sends that key to the page.
+      item.registerAccelerator = false;
+      const key = acceleratorToKey(spec.accelerator, process.platform);
+      item.click = () => {
+        win.webContents.sendInputEvent({ type: 'keyDown', keyCode: key.keyCode, modifiers: key.modifiers as never });
+        win.webContents.sendInputEvent({ type: 'keyUp', keyCode: key.keyCode, modifiers: key.modifiers as never });
+      };
+    }
+    return item;
+  };
+  return Menu.buildFromTemplate(menuTemplate({ platform: process.platform, appName: app.getName(), dev: !!rendererUrl }).map(toItem));
+}
+
 function createWindow(): void {
+  const placed = placeWindow(loadWindowState(windowStateFile), screen.getAllDisplays().map((d) => d.workArea));
   const win = new BrowserWindow({
-    width: 1280,
-    height: 800,
+    ...(placed.x !== undefined ? { x: placed.x, y: placed.y } : {}),
+    width: placed.width,
+    height: placed.height,
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
     title: 'wgpilot',
+    show: false,
     webPreferences: windowWebPreferences(path.join(here, '../preload/index.cjs')),
   });
-  const rendererUrl = process.env.ELECTRON_RENDERER_URL;
-  const appUrl = rendererUrl ?? `file://${path.join(here, '../renderer/index.html')}`;
-  win.webContents.on('will-navigate', (e, url) => {
+  if (placed.maximized) win.maximize();
+  trackWindowState(win, windowStateFile);
+  win.once('ready-to-show', () => win.show());
+  Menu.setApplicationMenu(buildMenu(win));
+  const contents = win.webContents;
+  contents.on('will-navigate', (e, url) => {
     if (!isAllowedNavigation(url, appUrl)) e.preventDefault();
   });
-  win.webContents.setWindowOpenHandler(({ url }) => {
+  // A reload starts a new page with a new client: end the old page's subscriptions.
+  contents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) dropSocket(contents.id);
+  });
+  contents.once('destroyed', () => dropSocket(contents.id));
+  contents.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
   });
@@ -82,8 +121,12 @@ void app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } }),
   );
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(isAllowedPermission(permission)));
   ipcMain.on(IPC_CHANNELS.rpcToMain, (event, message: unknown) => {
-    if (typeof message === 'string') socketFor(event.sender).emit('message', Buffer.from(message));
+    if (acceptIpcMessage(IPC_CHANNELS.rpcToMain, message, event.senderFrame?.url ?? '', appUrl)) socketFor(event.sender).emit('message', Buffer.from(message));
+  });
+  watchAlerts(hosts, (n) => {
+    if (Notification.isSupported()) new Notification({ title: n.title, body: n.body }).show();
   });
   createWindow();
   app.on('activate', () => {

@@ -34,3 +34,18 @@ export function isAllowedNavigation(url: string, appUrl: string): boolean {
     return false;
   }
 }
+
+/**
+ * The IPC allow-list: a message is accepted only on a known channel, as a string, and from a
+ * frame showing the app itself (not a page it was navigated or redirected to).
+ */
+export function acceptIpcMessage(channel: string, message: unknown, senderUrl: string, appUrl: string): message is string {
+  return channel === IPC_CHANNELS.rpcToMain && typeof message === 'string' && isAllowedNavigation(senderUrl, appUrl);
+}
+
+/** Web permissions the page may get: notifications only (alerts); no camera, mic, geolocation… */
+export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['notifications']);
+
+export function isAllowedPermission(permission: string): boolean {
+  return ALLOWED_PERMISSIONS.has(permission);
+}

@@ -29,11 +29,12 @@ describe('smoke: connect to the lab host in the browser', () => {
 
   it('shows the host key for trust, deploys the agent and reports its version', async () => {
     const { page } = app;
-    await page.getByLabel('Host').fill(lab.host.address);
-    await page.getByLabel('Port').fill(String(lab.host.sshPort));
-    await page.getByLabel('User').fill(lab.host.user);
-    await page.getByLabel('Private key file').fill(lab.host.keyPath);
-    await page.getByRole('button', { name: 'Connect' }).click();
+    const form = page.getByTestId('quick-connect');
+    await form.getByLabel('Host').fill(lab.host.address);
+    await form.getByLabel('Port').fill(String(lab.host.sshPort));
+    await form.getByLabel('User').fill(lab.host.user);
+    await form.getByLabel('Private key file').fill(lab.host.keyPath);
+    await form.getByRole('button', { name: 'Connect' }).click();
 
     // Unknown host: the dialog shows the fingerprint that ssh-keygen computes from the lab's key.
     const expected = execFileSync('ssh-keygen', ['-lf', `${lab.host.hostKeyPath}.pub`], { encoding: 'utf8' }).split(' ')[1];

@@ -39,7 +39,7 @@ describe('npm start', () => {
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(url);
-      await page.getByRole('heading', { name: 'Hosts' }).waitFor();
+      await page.getByRole('heading', { name: 'Hosts', exact: true }).waitFor();
       expect(await page.getByRole('navigation', { name: 'Main' }).textContent()).toContain('Dashboard');
       expect(await page.getByRole('status').textContent()).toContain('Not connected');
       await page.screenshot({ path: `${artifactsDir}/start-shell.png` });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { HostManager } from '../../src-main/core/hosts.js';
+import { HostManager, type HostManagerOptions } from '../../src-main/core/hosts.js';
 import { appPaths, type AppPaths } from '../../src-main/core/paths.js';
 import { startWebServer, type WebServer } from '../../src-main/web/server.js';
 
@@ -26,25 +26,29 @@ export const CHROMIUM_ARGS = [
 
 export interface AppUnderTest {
   page: Page;
+  /** The desktop core behind the page (tests drive the agent directly through it, e.g. a monitor tick). */
+  hosts: HostManager;
   paths: AppPaths;
   server: WebServer;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function launchApp(env: Record<string, string> = {}): Promise<AppUnderTest> {
+export async function launchApp(env: Record<string, string> = {}, options: HostManagerOptions & { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {}): Promise<AppUnderTest> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wgpilot-e2e-'));
   const paths = appPaths(repoRoot, { ...process.env, WGPILOT_DATA_DIR: dataDir, ...env });
-  const hosts = new HostManager(paths);
+  const { colorScheme, viewport, ...hostOptions } = options;
+  const hosts = new HostManager(paths, hostOptions);
   const server = await startWebServer({ rendererDir: path.join(repoRoot, 'out/renderer'), context: { hosts, mode: 'browser', version: 'test' } });
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await browser.newPage({ viewport: viewport ?? { width: 1280, height: 800 }, colorScheme: colorScheme ?? 'light', acceptDownloads: true });
     await page.goto(server.url);
     const b = browser;
     return {
       page,
+      hosts,
       paths,
       server,
       async screenshot(name) {

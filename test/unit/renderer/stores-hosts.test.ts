@@ -1,0 +1,70 @@
+// @vitest-environment happy-dom
+// useHostsStore: the connect flow with its prompts (host key, sudo), state events, profiles.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useHostsStore } from '../../../src-renderer/stores/hosts.js';
+import { fakeClient, hostError, setupStores, type FakeTree } from './fake-agent.js';
+
+const info = (id: string) => ({ id, label: 'lab', host: '198.18.0.2', port: 22, username: 'root', hostKey: { host: '198.18.0.2', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:k' }, jumpHostKeys: [], agent: { version: '0.1.0' }, deployed: true, privilege: 'root' });
+
+describe('useHostsStore', () => {
+  let desktop: FakeTree;
+  beforeEach(() => {
+    desktop = fakeClient();
+    setupStores(fakeClient(), desktop);
+  });
+
+  it('asks to trust an unknown key, then connects again with the accepted fingerprint', async () => {
+    const hosts = useHostsStore();
+    const hostKey = { host: '198.18.0.2', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:k' };
+    desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('unknown host key', 'HOST_KEY_UNKNOWN', { hostKey })).mockImplementationOnce(async (i: { hostId: string }) => info(i.hostId));
+    expect(await hosts.connect({ profileId: 'p1' })).toBeNull();
+    expect(hosts.prompt).toMatchObject({ kind: 'host-key', hostKey });
+    const connected = await hosts.answer('SHA256:k');
+    const second = desktop.hosts!.connect.mutate.mock.calls[1]![0] as Record<string, unknown>;
+    expect(second).toMatchObject({ profileId: 'p1', acceptHostKey: 'SHA256:k' });
+    // Each attempt follows its own host id from the first state event.
+    expect(second.hostId).not.toBe((desktop.hosts!.connect.mutate.mock.calls[0]![0] as Record<string, unknown>).hostId);
+    expect(hosts.activeHostId).toBe(connected!.id);
+    expect(hosts.prompt).toBeNull();
+  });
+
+  it('asks for the sudo password and says when it was wrong', async () => {
+    const hosts = useHostsStore();
+    desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('sudo needs a password', 'SUDO_PASSWORD_REQUIRED')).mockRejectedValueOnce(hostError('wrong', 'SUDO_PASSWORD_WRONG'));
+    await hosts.connect({ alias: 'lab' });
+    expect(hosts.prompt).toMatchObject({ kind: 'sudo', wrong: false });
+    await hosts.answer('nope');
+    expect(desktop.hosts!.connect.mutate.mock.calls[1]![0]).toMatchObject({ alias: 'lab', sudoPassword: 'nope' });
+    expect(hosts.prompt).toMatchObject({ kind: 'sudo', wrong: true });
+  });
+
+  it('keeps the error of a failed connect on its attempt', async () => {
+    const hosts = useHostsStore();
+    desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('connect ECONNREFUSED', 'CONNECT_FAILED'));
+    await hosts.connect({ profileId: 'p2' });
+    expect(hosts.attemptFor({ profileId: 'p2' })?.error).toMatchObject({ code: 'CONNECT_FAILED', title: 'The host cannot be reached' });
+  });
+
+  it('follows hosts.state: progress, then a disconnect drops the connection', async () => {
+    const hosts = useHostsStore();
+    desktop.profiles!.list.query.mockResolvedValue([]);
+    desktop.hosts!.aliases.query.mockResolvedValue(['lab']);
+    desktop.hosts!.list.query.mockResolvedValue([info('h1')]);
+    await hosts.hydrate();
+    const onData = (desktop.hosts!.state.subscribe.mock.calls[0]![1] as { onData: (e: unknown) => void }).onData;
+    onData({ hostId: 'h1', label: 'lab', state: { status: 'deploying', phase: 'uploading', sent: 5, total: 10 } });
+    expect(hosts.stateOf('h1')).toMatchObject({ status: 'deploying', sent: 5 });
+    expect(hosts.liveIds).toEqual(['h1']);
+    onData({ hostId: 'h1', label: 'lab', state: { status: 'disconnected', error: { code: 'AGENT_CLOSED', message: 'gone' } } });
+    expect(hosts.connections).toEqual([]);
+    expect(hosts.activeHostId).toBeNull();
+  });
+
+  it('removes a profile optimistically and restores it when the desktop refuses', async () => {
+    const hosts = useHostsStore();
+    hosts.profiles = [{ id: 'p1', name: 'lab', host: 'h', port: 22, user: 'root', auth: 'agent' }];
+    desktop.profiles!.remove.mutate.mockRejectedValue(hostError('No host profile p1.', 'PROFILE_NOT_FOUND'));
+    await hosts.removeProfile('p1');
+    expect(hosts.profiles.map((p) => p.id)).toEqual(['p1']);
+  });
+});
