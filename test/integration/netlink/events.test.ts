@@ -127,6 +127,22 @@ describe('link events', () => {
     ns.ip(['link', 'set', 'nltov7', 'up']);
     await expect(after).resolves.toBe(true);
   });
+
+  it('delivers a change made from the overrun handler (a consumer resyncing right away)', async () => {
+    // After an overrun the kernel drops every event for the socket, without a new ENOBUFS, until
+    // the receive queue has been read empty; the overrun must be reported only after that.
+    const sub = RouteEventSubscription.open(ctx.libc, [RTNLGRP_LINK], { netns: ns.name, receiveBufferSize: 1 });
+    ctx.onCleanup(() => sub.close());
+    let overruns = 0;
+    sub.on('overrun', () => {
+      if (overruns++ === 0) ns.ip(['link', 'set', 'nltov8', 'up']);
+    });
+    const up = waitFor(sub, (e) => (e.kind === 'link' && e.link.name === 'nltov8' && e.link.up ? true : undefined));
+    const batch = Array.from({ length: 50 }, (_, i) => `link add nltow${i} type ifb\n`).join('');
+    execFileSync('ip', ['-n', ns.name, '-batch', '-'], { input: batch });
+    await expect(up).resolves.toBe(true);
+    expect(overruns).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe('address, route and rule events', () => {

@@ -101,12 +101,17 @@ export class NetlinkConnection implements NetlinkRequester {
   private seq = randomInt(1, 0x7fffffff);
   private draining = false;
   private resumeScheduled = false;
+  /** An ENOBUFS read by drain, reported to onReceiveError once the queue is empty. */
+  private overrun: SyscallError | undefined;
   private dumpQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Set by subscriptions: receives messages that are not replies (multicast events). */
   onEvent: ((msg: NetlinkMessage) => void) | undefined;
-  /** Set by subscriptions: receive errors (ENOBUFS overrun) that belong to no request. */
-  onReceiveError: ((err: Error) => boolean) | undefined;
+  /**
+   * Set by subscriptions: receive errors that belong to no request. An ENOBUFS overrun is
+   * reported once the receive queue has been read empty and the watch re-armed (absorbOverrun).
+   */
+  onReceiveError: ((err: Error) => void) | undefined;
 
   constructor(private readonly transport: Transport) {
     this.watch = transport.watch(() => this.drain());
@@ -274,34 +279,87 @@ export class NetlinkConnection implements NetlinkRequester {
    * dispatching messages as they come; it re-arms the readiness watch when the queue is empty
    * and work is outstanding, or schedules itself with setImmediate when the slice ran out.
    * `resumed` says it runs in the check phase, from its own setImmediate (see scheduleResume).
+   * An overrun (ENOBUFS) does not interrupt the slice: it is reported once the queue has been
+   * read empty and the watch re-armed (see absorbOverrun).
    */
   private drain(budgetMs = SLICE_BUDGET_MS, resumed = false): void {
     if (this.draining || this.closed) return;
     this.draining = true;
-    const started = performance.now();
+    let emptied = false;
     try {
-      while (this.wantsData && !this.closed) {
-        const size = this.transport.pendingSize();
-        if (size === null) {
-          this.watch.start();
-          return;
-        }
-        if (size > this.buffer.length) this.buffer = Buffer.allocUnsafe(size);
-        const n = this.transport.receive(this.buffer);
-        if (n === null) continue;
-        this.dispatch(this.takeDatagram(n));
-        if (performance.now() - started > budgetMs && this.wantsData && !this.closed) {
-          this.watch.stop();
-          this.scheduleResume(resumed);
-          return;
-        }
-      }
-      this.watch.stop();
+      emptied = this.drainSlice(budgetMs, resumed);
     } catch (err) {
       this.onDrainError(err);
     } finally {
       this.draining = false;
     }
+    if (emptied) this.reportOverrun();
+  }
+
+  /** drainSlice is drain's loop; it returns true when it stopped because the queue was empty. */
+  private drainSlice(budgetMs: number, resumed: boolean): boolean {
+    const started = performance.now();
+    while (this.wantsData && !this.closed) {
+      let size: number | null;
+      let n: number | null = null;
+      try {
+        size = this.transport.pendingSize();
+        if (size !== null) {
+          if (size > this.buffer.length) this.buffer = Buffer.allocUnsafe(size);
+          n = this.transport.receive(this.buffer);
+        }
+      } catch (err) {
+        if (!this.absorbOverrun(err)) throw err;
+        size = -1;
+      }
+      if (size === null) {
+        this.watch.start();
+        return true;
+      }
+      if (n !== null) this.dispatch(this.takeDatagram(n));
+      if (performance.now() - started > budgetMs && this.wantsData && !this.closed) {
+        this.watch.stop();
+        this.scheduleResume(resumed);
+        return false;
+      }
+    }
+    this.watch.stop();
+    return false;
+  }
+
+  /**
+   * absorbOverrun handles ENOBUFS (the kernel dropped messages for this socket) inside the
+   * drain loop: pending requests fail now, since their replies may be lost, and a subscription's
+   * overrun is recorded, to be reported by reportOverrun once the queue has been read empty.
+   *
+   * Why not report it at once: after an overrun the kernel marks the socket congested
+   * (NETLINK_S_CONGESTED) and drops every further multicast message, without raising ENOBUFS
+   * again, until a recv finds the receive queue empty (netlink_rcv_wake). A consumer that
+   * resyncs on 'overrun' while datagrams are still queued would miss every change made between
+   * its re-dump and the end of the drain, silently: e.g. a link set up right after the overrun
+   * was reported never produced an event. Reported after the queue is empty, every change is
+   * either already in the consumer's re-dump or queued normally (or causes a new overrun), and
+   * the datagrams queued before the loss are delivered before the overrun, in kernel order.
+   */
+  private absorbOverrun(err: unknown): boolean {
+    if (!(err instanceof SyscallError) || err.code !== 'ENOBUFS') return false;
+    if (this.onReceiveError) this.overrun ??= err;
+    this.failPending(err);
+    return true;
+  }
+
+  /** reportOverrun hands a recorded overrun to the subscription; the watch is armed already. */
+  private reportOverrun(): void {
+    const overrun = this.overrun;
+    if (overrun === undefined || this.closed) return;
+    this.overrun = undefined;
+    this.onReceiveError?.(overrun);
+  }
+
+  private failPending(err: Error): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.fail(err);
   }
 
   /**
@@ -351,19 +409,18 @@ export class NetlinkConnection implements NetlinkRequester {
   }
 
   /**
-   * onDrainError: ENOBUFS means the kernel dropped messages for this socket; a WireError means
-   * one malformed datagram (already consumed). A subscription handles those (resync) and keeps
-   * reading. Pending requests fail, since their replies may be lost, rather than wait forever.
-   * Any other receive failure is persistent (the socket is broken), so reading stops.
+   * onDrainError: a WireError means one malformed datagram (already consumed); a subscription
+   * reports it and keeps reading. Pending requests fail, since their replies may be lost, rather
+   * than wait forever. Any other receive failure is persistent (the socket is broken), so
+   * reading stops. The connection's own state is settled before the subscription is told, so a
+   * throwing listener cannot leave it deaf. (The drain loop absorbs ENOBUFS: see absorbOverrun.)
    */
   private onDrainError(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
     const recoverable = (error instanceof SyscallError && error.code === 'ENOBUFS') || error instanceof WireError;
-    const handled = this.onReceiveError?.(error) ?? false;
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of pending) p.fail(error);
-    if (recoverable && (handled || this.wantsData)) this.scheduleResume(false);
+    this.failPending(error);
+    if (recoverable && this.wantsData) this.scheduleResume(false);
     else this.watch.stop();
+    this.onReceiveError?.(error);
   }
 }

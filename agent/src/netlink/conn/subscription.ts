@@ -3,7 +3,10 @@
  *
  * - 'message' (NetlinkMessage): one event, in kernel order.
  * - 'overrun' (): the kernel dropped events because the receive buffer was full (ENOBUFS).
- *   State derived from events is now stale: re-dump to resync. Reading continues.
+ *   State derived from events is now stale: re-dump to resync. Reading continues. It is emitted
+ *   after the events queued before the loss, once the queue has been read empty: until then the
+ *   kernel keeps dropping events for the socket (NETLINK_S_CONGESTED) without a new ENOBUFS, so
+ *   a re-dump started from the handler misses nothing and later changes arrive as events.
  * - 'error' (Error): an unexpected receive failure; only emitted when a listener exists.
  * - 'close' (): after close(); ends async iteration.
  *
@@ -125,14 +128,13 @@ export class NetlinkSubscription extends EventEmitter<SubscriptionEvents> {
     }
   }
 
-  private onReceiveError(err: Error): boolean {
+  private onReceiveError(err: Error): void {
     if (err instanceof SyscallError && err.code === 'ENOBUFS') {
       this.overruns++;
       this.emit('overrun');
-      return true;
+      return;
     }
     if (this.listenerCount('error') > 0) this.emit('error', err);
-    return true;
   }
 }
 
