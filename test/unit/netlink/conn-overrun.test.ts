@@ -209,3 +209,21 @@ describe('subscription overrun (congested socket model)', () => {
     sub.close();
   });
 });
+
+describe('subscription message listeners', () => {
+  it('keeps reading when a message listener throws, and reports it as an error', async () => {
+    const { t, sub, got } = open(8);
+    const errors: Error[] = [];
+    sub.on('error', (e) => errors.push(e));
+    sub.on('message', (m) => {
+      if (u32(m) === 1) throw new Error('handler bug');
+    });
+    t.broadcast(event(1));
+    await settle();
+    t.broadcast(event(2));
+    await settle();
+    expect(got).toEqual([1, 2]);
+    expect(errors.map((e) => e.message)).toEqual(["a subscription 'message' listener threw: handler bug"]);
+    sub.close();
+  });
+});

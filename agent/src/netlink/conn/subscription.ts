@@ -7,7 +7,10 @@
  *   after the events queued before the loss, once the queue has been read empty: until then the
  *   kernel keeps dropping events for the socket (NETLINK_S_CONGESTED) without a new ENOBUFS, so
  *   a re-dump started from the handler misses nothing and later changes arrive as events.
- * - 'error' (Error): an unexpected receive failure; only emitted when a listener exists.
+ * - 'error' (Error): an unexpected receive failure, or an exception thrown by a 'message'
+ *   listener; only emitted when a listener exists (otherwise a listener's exception becomes a
+ *   process warning). A throwing listener never stops reading: one bad handler must not make
+ *   the subscription deaf for everyone else.
  * - 'close' (): after close(); ends async iteration.
  *
  * The receive buffer is enlarged with SO_RCVBUFFORCE (root; falls back to SO_RCVBUF, which is
@@ -49,7 +52,7 @@ export class NetlinkSubscription extends EventEmitter<SubscriptionEvents> {
   private constructor(private readonly connection: NetlinkConnection) {
     super();
     connection.onReceiveError = (err) => this.onReceiveError(err);
-    connection.onEvent = (msg) => this.emit('message', msg);
+    connection.onEvent = (msg) => this.deliver(msg);
   }
 
   /** open creates a socket in options.netns joined to every group (RTNLGRP_* etc.). */
@@ -125,6 +128,16 @@ export class NetlinkSubscription extends EventEmitter<SubscriptionEvents> {
       this.off('message', onMessage);
       this.off('overrun', onOverrun);
       this.off('close', onClose);
+    }
+  }
+
+  private deliver(msg: NetlinkMessage): void {
+    try {
+      this.emit('message', msg);
+    } catch (thrown) {
+      const err = new Error(`a subscription 'message' listener threw: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { cause: thrown });
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+      else process.emitWarning(err);
     }
   }
 
