@@ -70,6 +70,9 @@ export function formatPrefix(p: IpPrefix): string {
 /** An IPv4 prefix already in canonical form (no leading zeros, octets <= 255, length <= 32). */
 const CANONICAL_V4_PREFIX = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(?:3[0-2]|[12]?\d)$/;
 
+/** An IPv4 address already in canonical form: what formatIp(parseIp(text)) returns unchanged. */
+const CANONICAL_V4_ADDRESS = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 /**
  * normalizePrefix validates a CIDR and returns its canonical text. Canonical IPv4 input, which
  * is what devices print, is returned as is: parsing 10,000 allowed IPs of a large device
@@ -78,6 +81,11 @@ const CANONICAL_V4_PREFIX = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[
 export function normalizePrefix(text: string, field = 'prefix'): string {
   if (CANONICAL_V4_PREFIX.test(text)) return text;
   return formatPrefix(parsePrefix(text, field));
+}
+
+/** isCanonicalV4Prefix: normalizePrefix would return `text` unchanged without parsing it. */
+export function isCanonicalV4Prefix(text: string): boolean {
+  return CANONICAL_V4_PREFIX.test(text);
 }
 
 /** Endpoint is a UDP address of a peer: `address` without brackets, `port` 1..65535. */
@@ -99,14 +107,21 @@ export function parseEndpoint(text: string, field = 'endpoint'): Endpoint {
 
 /** normalizeEndpoint validates an endpoint and returns it with the canonical address text. */
 export function normalizeEndpoint(e: Endpoint, field = 'endpoint'): Endpoint {
-  return { address: formatIp(parseIp(e.address, `${field}.address`)), port: checkPort(e.port, `${field}.port`) };
+  // Canonical IPv4 (what devices print and most configs hold) is its own canonical text.
+  const address = isCanonicalV4(e.address) ? e.address : formatIp(parseIp(e.address, `${field}.address`));
+  return { address, port: checkPort(e.port, `${field}.port`) };
 }
 
 /** formatEndpoint prints an endpoint with brackets around IPv6 addresses. */
 export function formatEndpoint(e: Endpoint, field = 'endpoint'): string {
+  if (isCanonicalV4(e.address)) return `${e.address}:${checkPort(e.port, `${field}.port`)}`;
   const addr = parseIp(e.address, `${field}.address`);
   checkPort(e.port, `${field}.port`);
   return addr.family === 6 ? `[${formatIp(addr)}]:${e.port}` : `${formatIp(addr)}:${e.port}`;
+}
+
+function isCanonicalV4(address: unknown): address is string {
+  return typeof address === 'string' && CANONICAL_V4_ADDRESS.test(address);
 }
 
 function checkPort(port: number, field: string): number {

@@ -87,11 +87,16 @@ export class Key {
   }
 
   toBase64(): string {
-    return Buffer.from(this.raw).toString('base64');
+    return this.view().toString('base64');
   }
 
   toHex(): string {
-    return Buffer.from(this.raw).toString('hex');
+    return this.view().toString('hex');
+  }
+
+  /** view is a Buffer over the key's own bytes (no copy), for encoding only; never handed out. */
+  private view(): Buffer {
+    return Buffer.from(this.raw.buffer, this.raw.byteOffset, this.raw.byteLength);
   }
 
   /** toString is the base64 form, as wg(8) prints it. */

@@ -9,10 +9,14 @@ import { normalizeEndpoint, normalizePrefix } from './ip.js';
 import { Key } from './keys.js';
 import type { DeviceConfig, PeerConfig } from './types.js';
 
-const U16_MAX = 0xffff;
-const U32_MAX = 0xffff_ffff;
+export const U16_MAX = 0xffff;
+export const U32_MAX = 0xffff_ffff;
 
-/** validateDeviceConfig checks cfg and returns a copy with canonical addresses. */
+/**
+ * validateDeviceConfig checks cfg and returns a copy with canonical addresses.
+ * `encodeSetRequest` (uapi-codec.ts) makes the same checks in the same order in one pass while it
+ * encodes; keep the two in step.
+ */
 export function validateDeviceConfig(cfg: DeviceConfig): DeviceConfig {
   const out: DeviceConfig = {};
   if (cfg.privateKey !== undefined) {
@@ -52,12 +56,13 @@ function validatePeerConfig(p: PeerConfig, field: string): PeerConfig {
   return out;
 }
 
-function checkKey(k: unknown, field: string): Key {
+/** checkKey refuses anything but a Key (a string or bytes here is a caller bug). */
+export function checkKey(k: unknown, field: string): Key {
   if (!(k instanceof Key)) throw new ConfigError(field, 'expected a Key (use Key.fromBase64)');
   return k;
 }
 
-function checkInt(n: number, min: number, max: number, field: string): number {
+export function checkInt(n: number, min: number, max: number, field: string): number {
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(field, `must be an integer ${min}..${max}, got ${n}`);
   }
