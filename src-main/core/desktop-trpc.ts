@@ -1,7 +1,7 @@
 /**
  * The desktop router's tRPC instance and its error translation: every domain error of the core
  * (host keys, SSH, deployment, sudo, profiles, the agent link) reaches the UI with its message and
- * a stable `appCode`; errors the agent reported pass through with the agent's own appCode.
+ * a stable `appCode`; errors the agent reported pass through with the agent's own appCode (and issues).
  */
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { TRPCClientError } from '@trpc/client';
@@ -35,8 +35,15 @@ const isDomain = (e: unknown): e is DomainError =>
   e instanceof HostKeyError || e instanceof SshError || e instanceof DeployError || e instanceof AgentLinkError || e instanceof PrivilegeError || e instanceof ProfileError;
 
 /** The agent's error data on a TRPCClientError, when the agent (not the link) failed the call. */
-function agentErrorData(e: unknown): { code?: string; appCode?: string } | undefined {
-  return e instanceof TRPCClientError ? (e.data as { code?: string; appCode?: string } | undefined) : undefined;
+function agentErrorData(e: unknown): { code?: string; appCode?: string; issues?: unknown } | undefined {
+  return e instanceof TRPCClientError ? (e.data as { code?: string; appCode?: string; issues?: unknown } | undefined) : undefined;
+}
+
+/** One per-field issue of an agent INVALID_INPUT error (agent/PROTOCOL.md "Errors"), forwarded as is. */
+export interface AgentIssue {
+  path: string;
+  message: string;
+  severity?: 'error' | 'warning';
 }
 
 export const t = initTRPC.context<DesktopContext>().create({
@@ -48,7 +55,9 @@ export const t = initTRPC.context<DesktopContext>().create({
     else if (agentErrorData(cause)?.appCode) appCode = agentErrorData(cause)!.appCode!;
     else if ((cause as { appCode?: unknown } | undefined)?.appCode === 'HOST_NOT_CONNECTED') appCode = 'HOST_NOT_CONNECTED';
     const hostKey: HostKeyInfo | undefined = cause instanceof HostKeyError ? cause.info : undefined;
-    return { ...shape, data: { ...shape.data, appCode, hostKey } };
+    // The agent's per-field issues (INVALID_INPUT) pass through unchanged, like its appCode.
+    const issues = agentErrorData(cause)?.issues;
+    return { ...shape, data: { ...shape.data, appCode, hostKey, ...(Array.isArray(issues) ? { issues: issues as AgentIssue[] } : {}) } };
   },
 });
 

@@ -1,7 +1,7 @@
 /**
  * describeError: one translation from a desktop or agent error to what the UI shows — a title
  * in an admin's words (by the stable `appCode`), the host's own message, per-field messages
- * for forms (from the agent's validation issues or zod's input paths), and the raw detail for
+ * for forms (from the agent's structured `data.issues`, else recovered from its message text), and the raw detail for
  * the expandable "details" part. Every view and store reports errors through this.
  */
 
@@ -59,7 +59,7 @@ const TITLES: Record<string, string> = {
 
 interface ErrorLike {
   message?: unknown;
-  data?: { appCode?: string; code?: string; path?: string; hostKey?: UiError['hostKey']; issues?: Array<{ field: string; message: string }> } | null;
+  data?: { appCode?: string; code?: string; path?: string; hostKey?: UiError['hostKey']; issues?: Array<{ path?: string; field?: string; message: string; severity?: 'error' | 'warning' }> } | null;
 }
 
 /** zod's input errors arrive as the JSON text of their issues. */
@@ -89,17 +89,21 @@ export function describeError(err: unknown): UiError {
   const fields: Record<string, string> = {};
   let message = raw;
   const zod = zodIssues(raw);
-  if (zod) {
-    for (const i of zod) fields[(i.path ?? []).join('.') || 'input'] = i.message;
-    message = zod.map((i) => ((i.path ?? []).length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-  } else if (e.data?.issues?.length) {
-    for (const i of e.data.issues) fields[normalizeField(i.field)] = i.message;
-  } else if (code === 'INVALID_INPUT' || code === 'CONFLICT') {
-    const parts = raw.split('; ').map((p) => ISSUE.exec(p));
-    if (parts.every((m) => m !== null)) {
-      for (const m of parts) fields[normalizeField(m![1]!)] = m![2]!;
-      message = parts.map((m) => m![2]!).join('; ');
+  const textParts = !zod && (code === 'INVALID_INPUT' || code === 'CONFLICT') ? raw.split('; ').map((p) => ISSUE.exec(p)) : null;
+  const textIssues = textParts?.every((m) => m !== null) ? (textParts as RegExpExecArray[]) : null;
+  if (zod) message = zod.map((i) => ((i.path ?? []).length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+  else if (textIssues) message = textIssues.map((m) => m[2]!).join('; ');
+  // Fields: the agent's structured issues when it sent them; else recovered from the text.
+  const structured = (e.data?.issues ?? []).filter((i) => typeof i?.message === 'string' && typeof (i.path ?? i.field) === 'string');
+  if (structured.length) {
+    for (const i of structured) {
+      const f = normalizeField((i.path ?? i.field)!) || 'input';
+      if (i.severity !== 'warning' || !(f in fields)) fields[f] = i.message;
     }
+  } else if (zod) {
+    for (const i of zod) fields[(i.path ?? []).join('.') || 'input'] = i.message;
+  } else if (textIssues) {
+    for (const m of textIssues) fields[normalizeField(m[1]!)] = m[2]!;
   }
   // Host checks that name no field in the data but clearly belong to one.
   if (Object.keys(fields).length === 0) for (const [re, f] of MESSAGE_FIELDS) if (re.test(raw)) fields[f] = raw;

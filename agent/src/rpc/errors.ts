@@ -65,21 +65,49 @@ export function appCodeOf(error: TRPCError): AppCode {
   return APP_CODE_OF[error.code] ?? 'INTERNAL';
 }
 
-/** The error shape the agent sends: tRPC's default plus `data.appCode`. */
-export interface AgentErrorShape extends TRPCDefaultErrorShape {
-  data: TRPCDefaultErrorShape['data'] & { appCode: AppCode };
+/** One input problem of an INVALID_INPUT error: a field path (`subnet4`, `patch.mtu`) and its message. */
+export interface ErrorIssue {
+  path: string;
+  message: string;
+  severity?: 'error' | 'warning';
 }
 
-/** The error formatter of the agent's tRPC instance: adds `data.appCode` and aligns the codes. */
+/** The error shape the agent sends: tRPC's default plus `data.appCode` (and `data.issues` for INVALID_INPUT). */
+export interface AgentErrorShape extends TRPCDefaultErrorShape {
+  data: TRPCDefaultErrorShape['data'] & { appCode: AppCode; issues?: ErrorIssue[] };
+}
+
+/**
+ * The per-field issues in `error`'s cause chain, duck-typed: a ServiceError's `{ field, message }`
+ * issues, or zod's `{ path: (string | number)[], message }` issues (path joined with '.').
+ */
+export function issuesOf(error: TRPCError): ErrorIssue[] | undefined {
+  for (let cause: unknown = error.cause, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth++) {
+    const list = (cause as { issues?: unknown }).issues;
+    if (!Array.isArray(list) || list.length === 0) continue;
+    const issues: ErrorIssue[] = [];
+    for (const i of list as Array<{ field?: unknown; path?: unknown; message?: unknown }>) {
+      if (typeof i !== 'object' || i === null || typeof i.message !== 'string') continue;
+      const path = typeof i.field === 'string' ? i.field : Array.isArray(i.path) ? i.path.map((p) => String(p)).join('.') : '';
+      issues.push({ path, message: i.message, severity: 'error' });
+    }
+    if (issues.length > 0) return issues;
+  }
+  return undefined;
+}
+
+/** The error formatter of the agent's tRPC instance: adds `data.appCode` (and `data.issues`) and aligns the codes. */
 export function formatError({ shape, error }: { shape: TRPCDefaultErrorShape; error: TRPCError }): AgentErrorShape {
   const appCode = appCodeOf(error);
+  const issues = appCode === 'INVALID_INPUT' ? issuesOf(error) : undefined;
+  const extra = issues ? { appCode, issues } : { appCode };
   const fromTrpc = APP_CODE_OF[error.code] ?? 'INTERNAL';
-  if (appCode === fromTrpc) return { ...shape, data: { ...shape.data, appCode } };
+  if (appCode === fromTrpc) return { ...shape, data: { ...shape.data, ...extra } };
   // A domain error wrapped as INTERNAL_SERVER_ERROR by tRPC: report the code it meant.
   const code = TRPC_CODE_OF[appCode];
   return {
     ...shape,
     code: TRPC_ERROR_CODES_BY_KEY[code],
-    data: { ...shape.data, code, httpStatus: getHTTPStatusCodeFromError(new TRPCError({ code })), appCode },
+    data: { ...shape.data, code, httpStatus: getHTTPStatusCodeFromError(new TRPCError({ code })), ...extra },
   };
 }

@@ -12,7 +12,7 @@
 import { contains, normalizeCidr, parseCidr, parseIp } from '../domain/cidr.js';
 import { defaultServerAddress } from '../domain/ipam.js';
 import type { Network, NetworkMode } from '../domain/model.js';
-import { assertValid, validateNetwork, ValidationError, type Issue } from '../domain/validate.js';
+import { assertValid, validateNetwork, type Issue } from '../domain/validate.js';
 import type { NetworkPatch } from '../db/networks.js';
 import { generateKeyPair, type Key } from '../wireguard/keys.js';
 import { describeHolder, freeInterfaceName, freeListenPort, hostAddressIssues, portConflict } from './checks.js';
@@ -92,8 +92,8 @@ export class NetworksService {
     return this.core.lock.run(async () => {
       const r = this.core.repos;
       const before = r.networks.require(id);
-      const merged = this.normalize({ ...before, ...stripUndefined(patch) } as NetworkCreateInput);
-      const warnings = await this.check(merged, before);
+      const { row: merged, issues } = this.normalize({ ...before, ...stripUndefined(patch) } as NetworkCreateInput);
+      const warnings = await this.check(merged, before, undefined, issues);
       this.checkPeersFit(before, merged);
       const dbPatch: NetworkPatch = { ...merged };
       const { value, kernel } = await applyWrite(this.core, {
@@ -132,9 +132,13 @@ export class NetworksService {
     });
   }
 
-  /** normalize canonicalizes subnets and fills server addresses. */
-  private normalize(input: NetworkCreateInput): NetworkCreateInput {
+  /**
+   * normalize canonicalizes subnets and fills server addresses. A subnet it cannot read is left
+   * as typed and returned as an issue, so check() reports it together with the other fields.
+   */
+  private normalize(input: NetworkCreateInput): { row: NetworkCreateInput; issues: Issue[] } {
     const out = { ...input };
+    const issues: Issue[] = [];
     for (const f of [4, 6] as const) {
       const key = f === 4 ? 'subnet4' : 'subnet6';
       const addr = f === 4 ? 'address4' : 'address6';
@@ -148,10 +152,10 @@ export class NetworksService {
         out[key] = normalizeCidr(subnet);
         if (!out[addr]) out[addr] = defaultServerAddress(subnet);
       } catch (err) {
-        throw new ValidationError([{ field: key, message: (err as Error).message }]);
+        issues.push({ field: key, message: (err as Error).message });
       }
     }
-    return out;
+    return { row: out, issues };
   }
 
   private async prepareCreate(input: NetworkCreateInput, extras: CreateExtras) {
@@ -163,8 +167,8 @@ export class NetworksService {
       throw conflict(`interface name ${iface} is already taken on this host`);
     }
     const listenPort = input.listenPort ?? (await freeListenPort(this.core.kernel, new Set(r.networks.list().map((n) => n.listenPort))));
-    const row = this.normalize({ ...input, interface: iface, listenPort });
-    const warnings = await this.check(row, undefined, extras.adopting ? iface : undefined);
+    const { row, issues } = this.normalize({ ...input, interface: iface, listenPort });
+    const warnings = await this.check(row, undefined, extras.adopting ? iface : undefined, issues);
     return { row: { ...row, interface: iface, listenPort, mode: row.mode }, warnings };
   }
 
@@ -172,10 +176,13 @@ export class NetworksService {
    * check runs the pure rules against the other networks, then the host: own addresses and the
    * UDP port. `current` is the network being edited (its own interface and port are fine).
    */
-  private async check(n: NetworkCreateInput, current?: Network, adoptingInterface?: string): Promise<Issue[]> {
+  private async check(n: NetworkCreateInput, current?: Network, adoptingInterface?: string, normalizeIssues: Issue[] = []): Promise<Issue[]> {
     const others = this.core.repos.networks.list().filter((o) => o.id !== current?.id);
     const iface = current?.interface ?? n.interface ?? adoptingInterface ?? '';
     const result = validateNetwork({ ...n, interface: iface, listenPort: n.listenPort ?? 0 }, others);
+    // normalize's message stands for its field (in place of the rules' message for the same text).
+    const bad = new Set(normalizeIssues.map((i) => i.field));
+    result.errors = [...result.errors.filter((e) => !bad.has(e.field)), ...normalizeIssues];
     const clash = others.find((o) => o.listenPort === n.listenPort);
     if (clash) result.errors.push({ field: 'listenPort', message: `listen port ${n.listenPort} is already used by network '${clash.name}'` });
     assertValid(result);

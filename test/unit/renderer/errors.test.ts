@@ -26,6 +26,27 @@ describe('describeError', () => {
     expect(e.message).toBe('patch.mtu: Too small: expected number to be >=1280');
   });
 
+  it("prefers the agent's structured data.issues over parsing the message", () => {
+    // A message the text parser could not split into fields; the issues name them.
+    const issues = [
+      { path: 'subnet4', message: 'subnet 10.0.0.1/24 has host bits set', severity: 'error' },
+      { path: 'dns[1]', message: "'x' is not an IP address", severity: 'error' },
+      { path: 'mtu', message: 'MTU 1300 is below 1380', severity: 'warning' },
+    ];
+    const e = describeError(hostError('the network input is not valid', 'INVALID_INPUT', { issues }));
+    expect(e.fields).toEqual({ subnet4: 'subnet 10.0.0.1/24 has host bits set', 'dns.1': "'x' is not an IP address", mtu: 'MTU 1300 is below 1380' });
+    expect(e.message).toBe('the network input is not valid');
+    // Where both exist, the issues win over what the text would give.
+    const both = describeError(hostError('subnet4: text version', 'INVALID_INPUT', { issues: [{ path: 'subnet4', message: 'structured version' }] }));
+    expect(both.fields).toEqual({ subnet4: 'structured version' });
+    expect(both.message).toBe('text version');
+    // zod's JSON message: fields from the issues, message still made readable from the text.
+    const zod = JSON.stringify([{ code: 'too_small', path: ['patch', 'mtu'], message: 'Too small' }]);
+    const z = describeError(hostError(zod, 'INVALID_INPUT', { issues: [{ path: 'patch.mtu', message: 'Too small (structured)' }] }));
+    expect(z.fields).toEqual({ 'patch.mtu': 'Too small (structured)' });
+    expect(z.message).toBe('patch.mtu: Too small');
+  });
+
   it("puts the host's port-holder message on the listen port field", () => {
     const e = describeError(hostError("UDP port 51820 is already in use on 0.0.0.0 by process 'python3' (pid 42)", 'CONFLICT'));
     expect(e.title).toBe('That conflicts with what is already on the host');
