@@ -17,6 +17,8 @@
  *   three host addresses. Other CIDRs (AllowedIPs, site networks) may use any length.
  */
 
+import { formatIpAt } from '../netlink/wire/address.js';
+
 export type IpFamily = 4 | 6;
 
 /** IpAddress is one address as an unsigned integer of 32 or 128 bits. */
@@ -131,35 +133,13 @@ function formatV4(value: bigint): string {
   return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
 }
 
-/** formatIp prints an address the way inet_ntop does. */
+/** formatIp prints an address the way inet_ntop does (one implementation: wire's). */
 export function formatIp(addr: IpAddress): string {
   if (addr.family === 4) return formatV4(addr.value);
-  const words = Array.from({ length: 8 }, (_, i) => Number((addr.value >> BigInt(112 - 16 * i)) & 0xffffn));
-  let bestBase = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) [bestBase, bestLen] = [i, j - i];
-    i = j;
-  }
-  if (bestLen < 2) bestBase = -1;
-  const v4Tail = bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff));
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
-      if (i === bestBase) out += ':';
-      continue;
-    }
-    if (i !== 0) out += ':';
-    if (i === 6 && v4Tail) return out + formatV4(addr.value & 0xffff_ffffn);
-    out += (words[i] ?? 0).toString(16);
-  }
-  return bestBase !== -1 && bestBase + bestLen === 8 ? out + ':' : out;
+  const bytes = Buffer.alloc(16);
+  bytes.writeBigUInt64BE(addr.value >> 64n, 0);
+  bytes.writeBigUInt64BE(addr.value & 0xffff_ffff_ffff_ffffn, 8);
+  return formatIpAt(bytes, 0, 16);
 }
 
 /** normalizeIp returns the canonical text of an address ("FD00:0::1" → "fd00::1"). */
