@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import { createRepositories, openAndMigrate, type Repositories } from '../../../agent/src/db/index.js';
 import type { Db } from '../../../agent/src/db/rows.js';
+import { DbError } from '../../../agent/src/db/errors.js';
 import type { NewNetwork } from '../../../agent/src/db/networks.js';
 import { SecretBox } from '../../../agent/src/secrets/box.js';
 
@@ -72,4 +73,15 @@ export function networkInput(over: Partial<NewNetwork> = {}): NewNetwork {
 /** key makes a distinct, well-formed base64 key from a small number. */
 export function key(n: number): string {
   return Buffer.alloc(32, n).toString('base64');
+}
+
+/** catchDb runs fn and returns the DbError it throws (anything else, or nothing, fails). */
+export function catchDb(fn: () => unknown): DbError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof DbError) return err;
+    throw err;
+  }
+  throw new Error('expected a DbError');
 }

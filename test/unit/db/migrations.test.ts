@@ -5,7 +5,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { DbError } from '../../../agent/src/db/errors.js';
 import { appliedMigrations, migrate, schemaVersion } from '../../../agent/src/db/migrate.js';
 import {
   bundledMigrations,
@@ -16,20 +15,10 @@ import {
   type Migration,
 } from '../../../agent/src/db/migrations.js';
 import { openDatabase } from '../../../agent/src/db/open.js';
-import { tempDir } from './helpers.js';
+import { catchDb, tempDir } from './helpers.js';
 
 const m = (file: string, sql: string): Migration => migrationFromSource({ file, sql });
 const init = bundledMigrations();
-const catchDb = (fn: () => unknown): DbError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DbError) return err;
-    throw err;
-  }
-  throw new Error('expected a DbError');
-};
-
 describe('openDatabase', () => {
   it('sets WAL, foreign keys, synchronous=NORMAL and a busy timeout', () => {
     const db = openDatabase(path.join(tempDir(), 'a.db'));

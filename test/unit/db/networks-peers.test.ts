@@ -3,19 +3,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRepositories, openAndMigrate } from '../../../agent/src/db/index.js';
-import { DbError } from '../../../agent/src/db/errors.js';
 import { IpamError } from '../../../agent/src/domain/ipam.js';
-import { box, freshDb, key, networkInput, tempDir } from './helpers.js';
-
-const catchDb = (fn: () => unknown): DbError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DbError) return err;
-    throw err;
-  }
-  throw new Error('expected a DbError');
-};
+import { box, catchDb, freshDb, key, networkInput, tempDir } from './helpers.js';
 
 describe('NetworksRepo', () => {
   it('round-trips a network as a domain object without its private key', () => {
