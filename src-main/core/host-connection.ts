@@ -56,7 +56,10 @@ export interface SessionSecrets {
 export interface HostConnectionDeps {
   bundle: () => AgentBundle;
   appKnownHostsPath: string;
+  /** User known_hosts files for hops whose ssh config names none (default ~/.ssh/known_hosts). */
   userKnownHostsPaths?: string[] | undefined;
+  /** Global known_hosts files for hops whose ssh config names none. */
+  globalKnownHostsPaths?: string[] | undefined;
   agentSocket?: string | undefined;
   remoteAgentDir: string;
   /** Extra `stdio` arguments, e.g. `--state-dir D` to reach a daemon in a test state dir. */
@@ -241,7 +244,10 @@ export class HostConnection implements SessionSource {
       password: hop.auth === 'password' ? this.secrets.password : undefined,
       agentSocket: hop.auth === 'agent' ? (d.agentSocket ?? process.env.SSH_AUTH_SOCK) : undefined,
       appKnownHostsPath: d.appKnownHostsPath,
-      userKnownHostsPaths: d.userKnownHostsPaths,
+      userKnownHostsPaths: hop.hostKeys?.userKnownHostsPaths ?? d.userKnownHostsPaths,
+      globalKnownHostsPaths: hop.hostKeys?.globalKnownHostsPaths ?? d.globalKnownHostsPaths,
+      strictHostKeyChecking: hop.hostKeys?.strictHostKeyChecking,
+      hostKeyAlias: hop.hostKeys?.hostKeyAlias,
       confirmHostKey: async (info) => acceptHostKey !== undefined && info.fingerprint === acceptHostKey,
       keepaliveIntervalMs: d.keepalive?.intervalMs,
       keepaliveCountMax: d.keepalive?.countMax,

@@ -1,9 +1,11 @@
 /**
  * Host-key trust and agent deployment through the desktop core, against the lab's OpenSSH:
  * unknown keys are refused (with the fingerprint) until accepted — the jump host's and the
- * target's each on its own; a changed key is refused; the agent is deployed with progress,
- * replaced when another version is installed, and not installed at all when the upload's hash
- * is wrong.
+ * target's each on its own; a changed key is refused, also when the known key is of another
+ * type, until the admin forgets it; an alias's UserKnownHostsFile, StrictHostKeyChecking and
+ * HostKeyAlias are honoured; removing a profile forgets its key; the agent is deployed with
+ * progress, replaced when another version is installed, and not installed at all when the
+ * upload's hash is wrong.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeployError, ensureAgent, findAgentBundle, type DeployProgress } from '../../src-main/core/agent-deploy.js';
+import { desktopRouter } from '../../src-main/core/router.js';
 import { HostKeyError, SshSession } from '../../src-main/core/ssh.js';
 import { labHosts, repoRoot, useLab, type LabHosts, type UsedLab } from '../support/lab-hosts.js';
 
@@ -33,11 +36,35 @@ describe('host keys and deployment (lab)', () => {
     await used.release();
   });
 
+  /**
+   * The lab's ssh_config with its host-key pinning taken out (no UserKnownHostsFile, no
+   * StrictHostKeyChecking): aliases `lab` and `lab-out` then fall back to the desktop's own
+   * known_hosts files and trust on first use. `extra` lines are appended (more Host blocks).
+   */
+  function tofuConfig(extra: string[] = []): string {
+    const file = path.join(scratch, `ssh_config_${cores.length}`);
+    const text = fs.readFileSync(used.status.host.sshConfigPath, 'utf8').split('\n').filter((l) => !/^\s*(UserKnownHostsFile|StrictHostKeyChecking)\b/i.test(l));
+    fs.writeFileSync(file, [...text, ...extra, ''].join('\n'));
+    return file;
+  }
+
   /** A desktop that knows no host keys at all (empty user known_hosts, fresh app file). */
-  function stranger(userKnownHostsPaths: string[] = []): LabHosts {
-    const c = labHosts(used.status, { userKnownHostsPaths });
+  function stranger(userKnownHostsPaths: string[] = [], sshConfigPath = tofuConfig()): LabHosts {
+    const c = labHosts(used.status, { userKnownHostsPaths, sshConfigPath });
     cores.push(c);
     return c;
+  }
+
+  const labFp = () => fingerprintOf(`${used.status.host.hostKeyPath}.pub`);
+  const labPub = () => fs.readFileSync(`${used.status.host.hostKeyPath}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+
+  /** A known_hosts file pinning the lab host's address to a throwaway key of `type`. */
+  function wrongKnownHosts(type: 'ed25519' | 'rsa'): { file: string; fingerprint: string } {
+    const key = path.join(scratch, `other_${type}_${cores.length}`);
+    execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-f', key]);
+    const file = path.join(scratch, `known_hosts_${type}_${cores.length}`);
+    fs.writeFileSync(file, `${used.status.host.address} ${fs.readFileSync(`${key}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    return { file, fingerprint: fingerprintOf(`${key}.pub`) };
   }
 
   it('refuses an unknown host key with its fingerprint until the admin accepts it, then remembers it (hashed)', async () => {
@@ -73,16 +100,87 @@ describe('host keys and deployment (lab)', () => {
   });
 
   it('refuses a host whose key differs from the known one (HOST_KEY_CHANGED)', async () => {
-    const throwaway = path.join(scratch, 'other_key');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', throwaway]);
-    const known = path.join(scratch, 'known_hosts_changed');
-    fs.writeFileSync(known, `${used.status.host.address} ${fs.readFileSync(`${throwaway}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
-    const { hosts, dataDir } = stranger([known]);
-    const err = await hosts.connect({ alias: 'lab', acceptHostKey: fingerprintOf(`${used.status.host.hostKeyPath}.pub`) }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'HOST_KEY_CHANGED', info: { fingerprint: fingerprintOf(`${used.status.host.hostKeyPath}.pub`) } });
+    const known = wrongKnownHosts('ed25519');
+    const { hosts, dataDir } = stranger([known.file]);
+    const err = await hosts.connect({ alias: 'lab', acceptHostKey: labFp() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'HOST_KEY_CHANGED', info: { fingerprint: labFp(), knownKeys: [{ keyType: 'ssh-ed25519', fingerprint: known.fingerprint }] } });
     expect((err as Error).message).toMatch(/CHANGED/);
     // Refused means refused: nothing was added to the app's own known_hosts either.
     expect(fs.existsSync(path.join(dataDir, 'known_hosts'))).toBe(false);
+  });
+
+  it('refuses a key of another type than the known one (an RSA key on file, the host presents ed25519)', async () => {
+    const known = wrongKnownHosts('rsa');
+    const { hosts, dataDir } = stranger([known.file]);
+    const err = await hosts.connect({ alias: 'lab', acceptHostKey: labFp() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'HOST_KEY_CHANGED', info: { keyType: 'ssh-ed25519', knownKeys: [{ keyType: 'ssh-rsa', fingerprint: known.fingerprint }] } });
+    expect(fs.existsSync(path.join(dataDir, 'known_hosts'))).toBe(false);
+  });
+
+  it('forgets a changed key the admin checked (only the fingerprints shown), then trusts the new one', async () => {
+    const known = wrongKnownHosts('ed25519');
+    fs.appendFileSync(known.file, `other.example ${labPub()}\n`);
+    const c = stranger([known.file]);
+    const caller = desktopRouter.createCaller({ hosts: c.hosts, mode: 'browser', version: 'test' });
+    await expect(caller.hosts.connect({ alias: 'lab' })).rejects.toMatchObject({ cause: { code: 'HOST_KEY_CHANGED' } });
+    // A fingerprint that is not on file forgets nothing.
+    expect(await caller.hosts.forgetHostKey({ alias: 'lab', keyHost: { host: used.status.host.address, port: 22 }, fingerprints: [labFp()] })).toEqual({ removed: [], remaining: [] });
+    await expect(caller.hosts.connect({ alias: 'lab' })).rejects.toMatchObject({ cause: { code: 'HOST_KEY_CHANGED' } });
+    const r = await caller.hosts.forgetHostKey({ alias: 'lab', keyHost: { host: used.status.host.address, port: 22 }, fingerprints: [known.fingerprint] });
+    expect(r).toEqual({ removed: [known.file], remaining: [] });
+    expect(fs.readFileSync(known.file, 'utf8')).toBe(`other.example ${labPub()}\n`);
+    await expect(caller.hosts.connect({ alias: 'lab' })).rejects.toMatchObject({ cause: { code: 'HOST_KEY_UNKNOWN' } });
+    const info = await caller.hosts.connect({ alias: 'lab', acceptHostKey: labFp() });
+    expect(info.hostKey.fingerprint).toBe(labFp());
+    caller.hosts.disconnect({ id: info.id });
+  });
+
+  it("honours the alias's own UserKnownHostsFile: a key pinned there connects without a trust prompt", async () => {
+    // The lab's ssh_config pins both sshds through UserKnownHostsFile; the desktop's own files are empty.
+    const c = labHosts(used.status, { userKnownHostsPaths: [] });
+    cores.push(c);
+    const info = await c.hosts.connect({ alias: 'lab-out' });
+    expect(info.hostKey.fingerprint).toBe(fingerprintOf(`${used.status.outside.ssh.hostKeyPath}.pub`));
+    expect(fs.existsSync(path.join(c.dataDir, 'known_hosts'))).toBe(false);
+  });
+
+  it('honours StrictHostKeyChecking (yes refuses an unknown key even when accepted; accept-new trusts it unasked) and HostKeyAlias', async () => {
+    const empty = path.join(scratch, 'empty_known_hosts');
+    fs.writeFileSync(empty, '');
+    const pinnedByAlias = path.join(scratch, 'alias_known_hosts');
+    fs.writeFileSync(pinnedByAlias, `lab-key-alias ${labPub()}\n`);
+    const block = (alias: string, lines: string[]) => [`Host ${alias}`, `  HostName ${used.status.host.address}`, '  User root', `  IdentityFile ${used.status.host.keyPath}`, ...lines.map((l) => `  ${l}`)];
+    const config = tofuConfig([
+      ...block('strict', [`UserKnownHostsFile ${empty}`, 'StrictHostKeyChecking yes']),
+      ...block('newok', [`UserKnownHostsFile ${empty}`, 'StrictHostKeyChecking accept-new']),
+      ...block('aliased', [`UserKnownHostsFile ${pinnedByAlias}`, 'HostKeyAlias lab-key-alias', 'StrictHostKeyChecking yes']),
+    ]);
+    const { hosts, dataDir } = stranger([], config);
+    await expect(hosts.connect({ alias: 'strict', acceptHostKey: labFp() })).rejects.toMatchObject({ code: 'HOST_KEY_UNKNOWN' });
+    expect(fs.existsSync(path.join(dataDir, 'known_hosts'))).toBe(false);
+    const aliased = await hosts.connect({ alias: 'aliased' });
+    expect(aliased.hostKey).toMatchObject({ fingerprint: labFp(), hostKeyAlias: 'lab-key-alias' });
+    hosts.disconnect(aliased.id);
+    const fresh = await hosts.connect({ alias: 'newok' });
+    expect(fresh.hostKey.fingerprint).toBe(labFp());
+    hosts.disconnect(fresh.id);
+    expect(fs.readFileSync(path.join(dataDir, 'known_hosts'), 'utf8')).toMatch(/^\|1\|\S+ ssh-ed25519 /);
+  });
+
+  it("removing a profile removes its host key from the app's known_hosts (unless another profile uses the host)", async () => {
+    const c = stranger();
+    const caller = desktopRouter.createCaller({ hosts: c.hosts, mode: 'browser', version: 'test' });
+    const appFile = path.join(c.dataDir, 'known_hosts');
+    const profile = { host: used.status.host.address, user: 'root', auth: 'key' as const, keyPath: used.status.host.keyPath };
+    const a = await caller.profiles.save({ name: 'a', ...profile });
+    const b = await caller.profiles.save({ name: 'b', ...profile });
+    const info = await caller.hosts.connect({ profileId: a.id, acceptHostKey: labFp() });
+    caller.hosts.disconnect({ id: info.id });
+    expect(fs.readFileSync(appFile, 'utf8')).toContain('ssh-ed25519');
+    await caller.profiles.remove({ id: a.id });
+    expect(fs.readFileSync(appFile, 'utf8')).toContain('ssh-ed25519'); // b still reaches that host
+    await caller.profiles.remove({ id: b.id });
+    expect(fs.readFileSync(appFile, 'utf8')).not.toContain('ssh-ed25519');
   });
 
   describe('deployment', () => {

@@ -28,6 +28,29 @@ describe('useHostsStore', () => {
     expect(hosts.prompt).toBeNull();
   });
 
+  it('shows a CHANGED key with the keys on file; forgets only those (after the admin checked) and trusts the new one', async () => {
+    const hosts = useHostsStore();
+    const hostKey = { host: '198.18.0.2', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:new', knownKeys: [{ keyType: 'ssh-rsa', fingerprint: 'SHA256:old', source: '/u/kh:3' }] };
+    desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('changed', 'HOST_KEY_CHANGED', { hostKey })).mockImplementationOnce(async (i: { hostId: string }) => info(i.hostId));
+    desktop.hosts!.forgetHostKey.mutate.mockResolvedValueOnce({ removed: ['/u/kh'], remaining: [] });
+    expect(await hosts.connect({ alias: 'lab' })).toBeNull();
+    expect(hosts.prompt).toMatchObject({ kind: 'host-key-changed', hostKey });
+    expect(await hosts.answer('')).not.toBeNull();
+    expect(desktop.hosts!.forgetHostKey.mutate.mock.calls[0]![0]).toMatchObject({ alias: 'lab', keyHost: { host: '198.18.0.2', port: 22 }, fingerprints: ['SHA256:old'] });
+    expect(desktop.hosts!.connect.mutate.mock.calls[1]![0]).toMatchObject({ alias: 'lab', acceptHostKey: 'SHA256:new' });
+  });
+
+  it('keeps the CHANGED prompt, listing where, when keys stay in files the desktop may not change', async () => {
+    const hosts = useHostsStore();
+    const hostKey = { host: 'h', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:new', knownKeys: [{ keyType: 'ssh-ed25519', fingerprint: 'SHA256:old', source: '/etc/ssh/ssh_known_hosts:1' }] };
+    desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('changed', 'HOST_KEY_CHANGED', { hostKey }));
+    desktop.hosts!.forgetHostKey.mutate.mockResolvedValueOnce({ removed: [], remaining: ['/etc/ssh/ssh_known_hosts:1'] });
+    await hosts.connect({ alias: 'lab' });
+    expect(await hosts.answer('')).toBeNull();
+    expect(hosts.prompt).toMatchObject({ kind: 'host-key-changed', remaining: ['/etc/ssh/ssh_known_hosts:1'] });
+    expect(desktop.hosts!.connect.mutate).toHaveBeenCalledTimes(1);
+  });
+
   it('asks for the sudo password and says when it was wrong', async () => {
     const hosts = useHostsStore();
     desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('sudo needs a password', 'SUDO_PASSWORD_REQUIRED')).mockRejectedValueOnce(hostError('wrong', 'SUDO_PASSWORD_WRONG'));
