@@ -2,6 +2,7 @@
  * The Electron shell's security settings, kept free of `electron` imports so unit tests can
  * assert them without the Electron binary (docs/architecture.md, "Electron security").
  */
+import { contentSecurityPolicy } from '../core/csp.js';
 
 /** Channels the preload may use; anything else is dropped by the main process. */
 export const IPC_CHANNELS = { rpcToMain: 'wgpilot:rpc:to-main', rpcToRenderer: 'wgpilot:rpc:to-renderer' } as const;
@@ -20,9 +21,8 @@ export function windowWebPreferences(preloadPath: string) {
   } as const;
 }
 
-/** CSP for the packaged renderer (file:// or app origin): nothing remote, no inline scripts. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+/** CSP for the renderer (app:// origin, or the dev server): nothing remote, no inline scripts. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 /** Navigation is only allowed within the app itself. */
 export function isAllowedNavigation(url: string, appUrl: string): boolean {
