@@ -2,14 +2,17 @@
 // Builds the host agent as a self-contained folder plus a tarball:
 //
 //   dist/agent/wgpilot-agent-<version>-<platform>/
-//     wgpilot-agent        launcher (sh): runs agent.mjs with the bundled or the host's node
+//     wgpilot-agent        launcher (build/launcher.sh): `--verify <sha256>` checks the install
+//                          (root-owned, files match SHA256SUMS) before running agent.mjs
 //     agent.mjs            the agent, bundled by esbuild (pure JS dependencies inlined)
 //     node/bin/node        the Node.js runtime for the platform (npm package node-<platform>),
 //                          same major version, hence the same ABI, as the native modules
 //     node_modules/        the native modules, copied explicitly (see NATIVE_PACKAGES)
 //     wgpilot-agent.service  systemd unit template (install-service fills it in)
 //     manifest.json        version, protocol, platform, Node ABI, sha256 of every file
-//   dist/agent/wgpilot-agent-<version>-<platform>.tar.gz (+ .sha256)
+//     SHA256SUMS           the same hashes (manifest.json's too) in `sha256sum -c` form, for
+//                          the launcher; the desktop pins SHA256SUMS's own SHA-256
+//   dist/agent/wgpilot-agent-<version>-<platform>.tar.gz (+ .sha256, + .SHA256SUMS beside it)
 //
 // Native modules cannot be inlined into a bundle: their .node files are built for one Node ABI,
 // libc and CPU. They are listed here by name, copied with only the files they load at run time,
@@ -112,18 +115,8 @@ export async function buildAgentBundle({ quiet = false } = {}) {
   }
 
   const launcher = path.join(outDir, 'wgpilot-agent');
-  fs.writeFileSync(
-    launcher,
-    `#!/bin/sh
-# wgpilot-agent launcher: prefers the Node.js runtime shipped next to it, else the host's node.
-dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
-if [ -x "$dir/node/bin/node" ]; then exec "$dir/node/bin/node" "$dir/agent.mjs" "$@"; fi
-if command -v node >/dev/null 2>&1; then exec node "$dir/agent.mjs" "$@"; fi
-echo "wgpilot-agent: no Node.js runtime found (neither $dir/node/bin/node nor node on PATH)" >&2
-exit 127
-`,
-    { mode: 0o755 },
-  );
+  fs.copyFileSync(path.join(root, 'build', 'launcher.sh'), launcher);
+  fs.chmodSync(launcher, 0o755);
 
   // The systemd unit template, read by `wgpilot-agent install-service` from beside agent.mjs.
   fs.copyFileSync(path.join(root, 'build', 'wgpilot-agent.service'), path.join(outDir, 'wgpilot-agent.service'));
@@ -139,15 +132,23 @@ exit 127
     files: Object.fromEntries(files.map((f) => [f, sha256(path.join(outDir, f))])),
   };
   fs.writeFileSync(path.join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  // The launcher's check list: every file, manifest.json included, as `sha256sum` prints it.
+  const sums = [...files, 'manifest.json'].sort().map((f) => `${sha256(path.join(outDir, f))}  ${f}\n`).join('');
+  fs.writeFileSync(path.join(outDir, 'SHA256SUMS'), sums);
 
   // Smoke check: the bundle runs, and both native modules load from the bundle's own folder.
   const out = execFileSync(launcher, ['version'], { encoding: 'utf8' }).trim();
   if (out !== `wgpilot-agent ${pkg.version}`) throw new Error(`agent bundle smoke check printed '${out}'`);
   execFileSync(path.join(outDir, 'node', 'bin', 'node'), ['-e', "const r=require('node:module').createRequire(process.argv[1]+'/x');new (r('better-sqlite3'))(':memory:').close();r('koffi').load('libc.so.6');", outDir]);
+  // The launcher refuses files SHA256SUMS does not list: the smoke check must have left none.
+  const unlisted = walk(outDir).filter((f) => f !== 'SHA256SUMS' && !sums.includes(`  ${f}\n`));
+  if (unlisted.length > 0) throw new Error(`agent bundle: files appeared after SHA256SUMS was written: ${unlisted.join(', ')}`);
 
   const tarball = path.join(distDir, `${name}.tar.gz`);
-  execFileSync('tar', ['-czf', tarball, '-C', distDir, name]);
+  execFileSync('tar', ['-czf', tarball, '--owner=0', '--group=0', '--numeric-owner', '-C', distDir, name]);
   fs.writeFileSync(`${tarball}.sha256`, `${sha256(tarball)}  ${path.basename(tarball)}\n`);
+  // The desktop reads the pinned SHA256SUMS from here without unpacking the tarball.
+  fs.copyFileSync(path.join(outDir, 'SHA256SUMS'), `${tarball}.SHA256SUMS`);
   if (!quiet) console.log(`agent bundle: ${path.relative(root, outDir)} (${files.length} files), ${path.relative(root, tarball)}`);
   return { dir: outDir, tarball, version: pkg.version, platform };
 }

@@ -110,7 +110,8 @@ export async function connectAgent<TRouter extends AnyRouter = AgentRouter>(io: 
     if (ended) return;
     const msg = parseObject(line);
     if (!msg) {
-      log('skipped a line that is not a JSON object', { line: line.slice(0, 200) });
+      // The length only: logs never carry what a channel said (the agent's side does the same).
+      if (skipped === 0) log('skipped a line that is not a JSON object', { bytes: Buffer.byteLength(line) });
       if (++skipped > MAX_SKIPPED_LINES) fail(new AgentLinkError('AGENT_PROTOCOL', `${capitalize(peer)} sent more than ${MAX_SKIPPED_LINES} lines that are not protocol messages (last: ${JSON.stringify(line.slice(0, 80))}); closed the connection.`));
       return;
     }

@@ -19,7 +19,7 @@ import { resolveTarget, type AdHocTarget, type ConnectTarget, type Hop } from '.
 import { knownHostsName, lookupKnownHost, removeKnownHost } from './known-hosts.js';
 import type { AppPaths } from './paths.js';
 import { ProfileError, ProfileStore, type HostProfile } from './profiles.js';
-import { noSecretStore, type SecretStore } from './secrets.js';
+import { noSecretStore, type SecretKind, type SecretStore } from './secrets.js';
 import { listSshAliases } from './ssh-config.js';
 
 export type { HostInfo, HostState } from './host-connection.js';
@@ -33,7 +33,10 @@ export interface ConnectRequest extends Partial<AdHocTarget>, SessionSecrets {
   profileId?: string | undefined;
   /** The fingerprint the admin accepted in the trust dialog for an unknown host key. */
   acceptHostKey?: string | undefined;
-  /** Keep the given secrets in the SecretStore (only where it is persistent: the OS keychain). */
+  /**
+   * Keep the SSH password / key passphrase in the SecretStore (only where it is persistent: a
+   * real OS keychain). The sudo password is never kept.
+   */
   remember?: boolean | undefined;
 }
 
@@ -248,13 +251,18 @@ export class HostManager {
     };
   }
 
-  /** This session's secrets: what the request carries, else what the store kept for the profile. */
+  /** Whether "remember" is offered, and if not, why (the UI shows it). */
+  secretStorage(): { persistent: boolean; reason?: string | undefined } {
+    return { persistent: this.#secrets.persistent, reason: this.#secrets.persistent ? undefined : this.#secrets.unavailableReason };
+  }
+
+  /** This session's secrets: what the request carries, else what the store kept for the profile (never sudo's). */
   async #sessionSecrets(profileId: string | undefined, req: ConnectRequest): Promise<SessionSecrets> {
-    const kept = async (kind: 'password' | 'passphrase' | 'sudo') => (profileId ? this.#secrets.get(profileId, kind) : undefined);
+    const kept = async (kind: SecretKind) => (profileId ? this.#secrets.get(profileId, kind) : undefined);
     return {
       password: req.password ?? (await kept('password')),
       passphrase: req.passphrase ?? (await kept('passphrase')),
-      sudoPassword: req.sudoPassword ?? (await kept('sudo')),
+      sudoPassword: req.sudoPassword,
     };
   }
 
@@ -262,6 +270,5 @@ export class HostManager {
     if (!this.#secrets.persistent) return;
     if (req.password !== undefined) await this.#secrets.set(profileId, 'password', req.password);
     if (req.passphrase !== undefined) await this.#secrets.set(profileId, 'passphrase', req.passphrase);
-    if (req.sudoPassword !== undefined) await this.#secrets.set(profileId, 'sudo', req.sudoPassword);
   }
 }

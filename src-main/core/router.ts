@@ -37,7 +37,8 @@ const connectInput = z
 
 export const desktopRouter = t.router({
   app: t.router({
-    info: t.procedure.query(({ ctx }) => ({ version: ctx.version, mode: ctx.mode })),
+    /** Version, carrier, and whether "remember" can keep SSH secrets here (if not, why). */
+    info: t.procedure.query(({ ctx }) => ({ version: ctx.version, mode: ctx.mode, secrets: ctx.hosts.secretStorage() })),
   }),
   profiles: t.router({
     list: t.procedure.query(({ ctx }) => domain(() => ctx.hosts.profiles.list())),

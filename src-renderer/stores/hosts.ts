@@ -45,6 +45,8 @@ export const useHostsStore = defineStore('hosts', () => {
   const attempts = ref<Record<string, Attempt>>({});
   const activeHostId = ref<string | null>(null);
   const prompt = ref<ConnectPrompt | null>(null);
+  /** Whether "remember" can keep SSH secrets on this desktop, and if not, why (from app.info). */
+  const secretStorage = ref<{ persistent: boolean; reason?: string | undefined }>({ persistent: false });
   let stateSub: { unsubscribe(): void } | null = null;
 
   const connections = computed(() => Object.values(infos.value));
@@ -66,7 +68,8 @@ export const useHostsStore = defineStore('hosts', () => {
   async function hydrate(): Promise<void> {
     const d = rpc.desktop();
     stateSub ??= d.hosts.state.subscribe(undefined, { onData: onState, onError: (err) => notices.report(err, 'Host state') });
-    const [p, a, l] = await Promise.allSettled([d.profiles.list.query(), d.hosts.aliases.query(), d.hosts.list.query()]);
+    const [p, a, l, i] = await Promise.allSettled([d.profiles.list.query(), d.hosts.aliases.query(), d.hosts.list.query(), d.app.info.query()]);
+    if (i.status === 'fulfilled' && i.value?.secrets) secretStorage.value = i.value.secrets;
     if (p.status === 'fulfilled') profiles.value = p.value;
     else notices.report(p.reason, 'Load host profiles');
     if (a.status === 'fulfilled') aliases.value = a.value;
@@ -144,14 +147,14 @@ export const useHostsStore = defineStore('hosts', () => {
     return connect({ ...p.request, acceptHostKey: p.hostKey.fingerprint });
   }
 
-  /** Answers the open prompt and connects again. */
-  function answer(value: string): Promise<HostInfo | null> {
+  /** Answers the open prompt and connects again; `remember` keeps a passphrase in the OS keychain (never a sudo password). */
+  function answer(value: string, remember = false): Promise<HostInfo | null> {
     const p = prompt.value;
     if (!p) return Promise.resolve(null);
     if (p.kind === 'host-key-changed') return forgetChangedKey();
     if (p.kind === 'host-key') return connect({ ...p.request, acceptHostKey: value });
     if (p.kind === 'sudo') return connect({ ...p.request, sudoPassword: value });
-    return connect({ ...p.request, passphrase: value });
+    return connect({ ...p.request, passphrase: value, ...(remember && secretStorage.value.persistent ? { remember: true } : {}) });
   }
 
   async function disconnect(hostId: string): Promise<void> {
@@ -189,5 +192,5 @@ export const useHostsStore = defineStore('hosts', () => {
     );
   }
 
-  return { profiles, aliases, states, infos, attempts, activeHostId, prompt, connections, liveIds, active, attemptFor, stateOf, hydrate, dehydrate, connect, answer, forgetChangedKey, disconnect, saveProfile, removeProfile };
+  return { profiles, aliases, secretStorage, states, infos, attempts, activeHostId, prompt, connections, liveIds, active, attemptFor, stateOf, hydrate, dehydrate, connect, answer, forgetChangedKey, disconnect, saveProfile, removeProfile };
 });

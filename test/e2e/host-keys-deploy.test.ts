@@ -7,7 +7,7 @@
  * progress, replaced when another version is installed, and not installed at all when the
  * upload's hash is wrong.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -207,13 +207,20 @@ describe('host keys and deployment (lab)', () => {
       fs.rmSync(installDir, { recursive: true, force: true });
       const events: DeployProgress[] = [];
       const r = await ensureAgent(ssh, bundle, (p) => events.push(p), { installDir });
-      expect(r).toEqual({ launcher: path.join(final, 'wgpilot-agent'), deployed: true });
+      expect(r).toEqual({ launcher: path.join(final, 'wgpilot-agent'), deployed: true, verify: bundle.sumsSha256 });
       const uploads = events.filter((e) => e.phase === 'uploading');
       expect(uploads.length).toBeGreaterThan(3);
       expect(uploads.at(-1)).toEqual({ phase: 'uploading', sent: bundle.size, total: bundle.size });
       expect(events.map((e) => e.phase).filter((p, i, a) => p !== a[i - 1])).toEqual(['checking', 'uploading', 'verifying', 'installing', 'ready']);
       expect(events.at(-1)).toEqual({ phase: 'ready', deployed: true });
       expect(execFileSync(r.launcher, ['version', '--json'], { encoding: 'utf8' })).toContain(`"version":"${bundle.version}"`);
+      // Root's, writable by nobody else, with a stable `current` link to it.
+      for (const f of [final, ...fs.readdirSync(final, { recursive: true }).map((e) => path.join(final, String(e)))]) {
+        const st = fs.lstatSync(f);
+        expect({ f, uid: st.uid, gid: st.gid, groupOrOtherWritable: (st.mode & 0o022) !== 0 }).toEqual({ f, uid: 0, gid: 0, groupOrOtherWritable: false });
+      }
+      expect(fs.readlinkSync(path.join(installDir, 'current'))).toBe(`${bundle.version}-${bundle.platform}`);
+      expect(fs.readdirSync(installDir).sort()).toEqual([`${bundle.version}-${bundle.platform}`, 'current']);
 
       const second: DeployProgress[] = [];
       expect(await ensureAgent(ssh, bundle, (p) => second.push(p), { installDir })).toMatchObject({ deployed: false });
@@ -224,6 +231,7 @@ describe('host keys and deployment (lab)', () => {
       fs.rmSync(final, { recursive: true, force: true });
       fs.mkdirSync(final, { recursive: true });
       fs.writeFileSync(path.join(final, 'wgpilot-agent'), '#!/bin/sh\necho \'{"version":"0.0.1-old"}\'\n', { mode: 0o755 });
+      fs.writeFileSync(path.join(final, 'SHA256SUMS'), 'not this bundle\n');
       const r = await ensureAgent(ssh, bundle, undefined, { installDir });
       expect(r.deployed).toBe(true);
       expect(JSON.parse(execFileSync(r.launcher, ['version', '--json'], { encoding: 'utf8' }))).toMatchObject({ version: bundle.version });
@@ -237,6 +245,79 @@ describe('host keys and deployment (lab)', () => {
       expect(err).toMatchObject({ code: 'CORRUPT_UPLOAD' });
       expect((err as Error).message).toContain(bundle.sha256); // the hash actually seen on the host
       expect(fs.readdirSync(installDir)).toEqual([]); // no final folder, no upload or staging leftovers
+    });
+
+    it('refuses an install dir that others may write to (INSTALL_DIR_UNSAFE), installing nothing', async () => {
+      const unsafe = path.join(used.status.dir, 'agent-install-unsafe');
+      fs.rmSync(unsafe, { recursive: true, force: true });
+      fs.mkdirSync(unsafe, { mode: 0o777 });
+      fs.chmodSync(unsafe, 0o777);
+      try {
+        await expect(ensureAgent(ssh, bundle, undefined, { installDir: path.join(unsafe, 'sub') })).rejects.toMatchObject({ code: 'INSTALL_DIR_UNSAFE' });
+        expect(fs.readdirSync(unsafe)).toEqual(['sub']); // mkdir -p ran; nothing else
+        await expect(ensureAgent(ssh, bundle, undefined, { installDir: '~/.wgpilot/agent' })).rejects.toMatchObject({ code: 'INSTALL_DIR_UNSAFE' });
+      } finally {
+        fs.rmSync(unsafe, { recursive: true, force: true });
+      }
+    });
+
+    it('the launcher refuses (as root) an install whose files changed, before running anything of it', async () => {
+      const r = await ensureAgent(ssh, bundle, undefined, { installDir });
+      const marker = path.join(used.status.dir, 'launcher-tamper-ran');
+      fs.rmSync(marker, { force: true });
+      const agentMjs = path.join(final, 'agent.mjs');
+      const original = fs.readFileSync(agentMjs);
+      fs.appendFileSync(agentMjs, `\n(await import('node:fs')).writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+      try {
+        const run = (args: string[]) => spawnSync(r.launcher, args, { encoding: 'utf8' });
+        const refused = run(['--verify', r.verify, 'version']);
+        expect(refused.status).toBe(120);
+        expect(refused.stderr).toMatch(/refusing to run the agent .*a file does not match SHA256SUMS/);
+        expect(fs.existsSync(marker)).toBe(false);
+        fs.writeFileSync(agentMjs, original);
+        fs.writeFileSync(path.join(final, 'extra.js'), '');
+        expect(run(['--verify', r.verify, 'version']).stderr).toMatch(/files SHA256SUMS does not list/);
+        fs.rmSync(path.join(final, 'extra.js'));
+        expect(run(['--verify', '0'.repeat(64), 'version']).stderr).toMatch(/SHA256SUMS is not the one this desktop built/);
+        expect(run(['--verify', r.verify, 'version'])).toMatchObject({ status: 0, stdout: `wgpilot-agent ${bundle.version}\n` });
+      } finally {
+        fs.writeFileSync(agentMjs, original);
+        fs.rmSync(marker, { force: true });
+      }
+    });
+  });
+
+  describe('a sudo user', () => {
+    it("cannot change what root runs: the install is root's, and a changed file is refused and reinstalled before the agent runs", async () => {
+      const installDir = path.join(used.status.dir, 'agent-install-sudo');
+      fs.rmSync(installDir, { recursive: true, force: true });
+      const user = used.status.users.nopasswd;
+      const c = labHosts(used.status, { remoteAgentDir: installDir });
+      cores.push(c);
+      const marker = path.join(used.status.dir, 'sudo-tamper-ran');
+      fs.rmSync(marker, { force: true });
+      try {
+        const info = await c.hosts.connect({ alias: 'lab', user: user.name });
+        expect(info).toMatchObject({ privilege: 'sudo', deployed: true, agent: { privileged: true } });
+        c.hosts.disconnect(info.id);
+        const final = path.join(installDir, `${info.agent.version}-linux-x64`);
+        const agentMjs = path.join(final, 'agent.mjs');
+        const line = `\n(await import('node:fs')).writeFileSync(${JSON.stringify(marker)}, String(process.getuid()));\n`;
+        // The login user cannot append to what root runs.
+        const asUser = spawnSync('runuser', ['-u', user.name, '--', 'sh', '-c', `printf '%s' "$1" >> "$2"`, 'sh', line, agentMjs], { encoding: 'utf8' });
+        expect(asUser.status).not.toBe(0);
+        expect(asUser.stderr).toMatch(/Permission denied/);
+        // Changed anyway (a damaged disk, a root process): the next connect refuses it as root and reinstalls.
+        fs.appendFileSync(agentMjs, line);
+        const again = await c.hosts.connect({ alias: 'lab', user: user.name });
+        expect(again.agent.privileged).toBe(true);
+        expect(fs.existsSync(marker)).toBe(false);
+        expect(fs.readFileSync(agentMjs, 'utf8')).not.toContain(marker);
+        expect(c.logs.some((l) => l.startsWith('installed agent failed its check; reinstalling'))).toBe(true);
+      } finally {
+        fs.rmSync(installDir, { recursive: true, force: true });
+        fs.rmSync(marker, { force: true });
+      }
     });
   });
 });

@@ -14,7 +14,7 @@ import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, isTrackedEnv
 import { isObservable, observableToAsyncIterable } from '@trpc/server/observable';
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { Logger } from '../log.js';
-import { LineSplitter, parseObjectLine, preview } from './framing.js';
+import { LineSplitter, parseObjectLine, RateLimitedWarning } from './framing.js';
 import { IDENTIFY_TIMEOUT_MS, MAX_LINE_BYTES, MAX_LIVE_REQUESTS, MAX_SKIPPED_LINES, type AgentHello, type ClientIdentity } from './protocol.js';
 import type { ConnectionInfo } from './trpc.js';
 
@@ -71,6 +71,9 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   const info: ConnectionInfo = { id: opts.connectionId, subscriptions: () => [...live.values()].filter((l) => l.subscription).length };
+  // Lengths only, never contents (see RateLimitedWarning): a stray line may be a password.
+  const skippedWarning = new RateLimitedWarning((fields) => log.warn('skipped a line that is not a JSON object', fields));
+  const invalidWarning = new RateLimitedWarning((fields) => log.warn('invalid message', fields));
 
   const splitter = new LineSplitter(MAX_LINE_BYTES, onLine, (bytes) => {
     log.warn('line too long; closing', { bytes });
@@ -132,7 +135,7 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
     const msg = parseObjectLine(line);
     if (msg === null) {
       skipped++;
-      log.warn('skipped a line that is not a JSON object', { line: preview(line), skipped });
+      skippedWarning.hit({ bytes: Buffer.byteLength(line), skipped });
       if (skipped > MAX_SKIPPED_LINES) {
         sendError(null, new TRPCError({ code: 'PARSE_ERROR', message: `More than ${MAX_SKIPPED_LINES} lines that are not protocol messages` }));
         shutdown('garbage');
@@ -145,7 +148,7 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
       request = parseTRPCMessage(msg, config.transformer);
     } catch (cause) {
       const id = typeof msg.id === 'string' || typeof msg.id === 'number' ? msg.id : null;
-      log.warn('invalid message', { line: preview(line) });
+      invalidWarning.hit({ bytes: Buffer.byteLength(line) });
       if (id !== null) sendError(id, new TRPCError({ code: 'PARSE_ERROR', message: `Invalid message: ${(cause as Error).message}`, cause }));
       return;
     }

@@ -61,6 +61,26 @@ describe('useHostsStore', () => {
     expect(hosts.prompt).toMatchObject({ kind: 'sudo', wrong: true });
   });
 
+  it('asks to remember a passphrase only where the desktop can keep it', async () => {
+    const hosts = useHostsStore();
+    desktop.app!.info.query.mockResolvedValue({ version: 't', mode: 'electron', secrets: { persistent: true } });
+    desktop.profiles!.list.query.mockResolvedValue([]);
+    desktop.hosts!.list.query.mockResolvedValue([]);
+    await hosts.hydrate();
+    desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('needs passphrase', 'PASSPHRASE_REQUIRED')).mockRejectedValueOnce(hostError('sudo', 'SUDO_PASSWORD_REQUIRED'));
+    await hosts.connect({ profileId: 'p1' });
+    await hosts.answer('pp', true);
+    expect(desktop.hosts!.connect.mutate.mock.calls[1]![0]).toMatchObject({ passphrase: 'pp', remember: true });
+    await hosts.answer('sudo-pw', true);
+    // The passphrase's "remember" rides along; the desktop core never stores the sudo password (e2e secrets test).
+    expect(desktop.hosts!.connect.mutate.mock.calls[2]![0]).toMatchObject({ sudoPassword: 'sudo-pw', passphrase: 'pp' });
+    hosts.secretStorage = { persistent: false, reason: 'basic_text' };
+    desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('needs passphrase', 'PASSPHRASE_REQUIRED'));
+    await hosts.connect({ profileId: 'p1' });
+    await hosts.answer('pp', true);
+    expect(desktop.hosts!.connect.mutate.mock.calls.at(-1)![0]).not.toHaveProperty('remember');
+  });
+
   it('keeps the error of a failed connect on its attempt', async () => {
     const hosts = useHostsStore();
     desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('connect ECONNREFUSED', 'CONNECT_FAILED'));

@@ -4,7 +4,7 @@
  * is exercised through the link in limits.test.ts (byte-at-a-time feed, 100 MB line).
  */
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, parseObjectLine, preview } from '../../../agent/src/rpc/framing.js';
+import { LineSplitter, parseObjectLine, RateLimitedWarning } from '../../../agent/src/rpc/framing.js';
 
 function split(chunks: Buffer[], max = 1024) {
   const lines: string[] = [];
@@ -41,14 +41,21 @@ describe('LineSplitter', () => {
   });
 });
 
-describe('parseObjectLine / preview', () => {
+describe('parseObjectLine / RateLimitedWarning', () => {
   it('accepts JSON objects only', () => {
     expect(parseObjectLine('{"id":1}')).toEqual({ id: 1 });
     for (const bad of ['', 'null', '[1]', '"s"', '3', '{bad', 'Welcome!']) expect(parseObjectLine(bad)).toBeNull();
   });
 
-  it('shortens long lines for logs', () => {
-    expect(preview('x'.repeat(10))).toBe('x'.repeat(10));
-    expect(preview('x'.repeat(200), 5)).toBe('xxxxx… (200 chars)');
+  it('warns at most once per interval, then says how many it held back', () => {
+    let now = 0;
+    const seen: Record<string, unknown>[] = [];
+    const w = new RateLimitedWarning((f) => seen.push(f), 1_000, () => now);
+    for (let i = 0; i < 500; i++) w.hit({ bytes: i });
+    now = 999;
+    w.hit({ bytes: 1 });
+    now = 1_000;
+    w.hit({ bytes: 2 });
+    expect(seen).toEqual([{ bytes: 0 }, { bytes: 2, heldBack: 500 }]);
   });
 });

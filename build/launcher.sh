@@ -1,0 +1,37 @@
+#!/bin/sh
+# wgpilot-agent launcher: runs agent.mjs with the Node.js runtime shipped next to it.
+#
+# `wgpilot-agent --verify <sha256> <command…>` checks the install before anything of it runs,
+# as the user it runs as (root, for the desktop's sessions): this folder, every folder above it
+# and everything in it belong to root and are writable by nobody else; SHA256SUMS has the
+# SHA-256 the desktop expects; every file matches SHA256SUMS; nothing unlisted (and no symlink)
+# is present. Any failure exits with status 120 and one line on stderr, and nothing is run.
+set -u
+dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd -P)
+refuse() {
+  echo "wgpilot-agent: refusing to run the agent in $dir: $*" >&2
+  exit 120
+}
+if [ "${1:-}" = --verify ]; then
+  [ $# -ge 2 ] || refuse "--verify needs the SHA-256 of SHA256SUMS"
+  want=$2
+  shift 2
+  d=$dir
+  while :; do
+    info=$(stat -c '%u %a' -- "$d") || refuse "cannot stat $d"
+    [ "${info% *}" = 0 ] || refuse "$d is not owned by root"
+    [ $((0${info#* } & 022)) -eq 0 ] || refuse "$d is writable by group or others (mode ${info#* })"
+    [ "$d" = / ] && break
+    d=$(dirname -- "$d")
+  done
+  [ -z "$(find "$dir" \( ! -user 0 -o -perm /022 -o -type l \) -print -quit)" ] || refuse "a file in it is not root's, is writable by others, or is a symlink"
+  [ -f "$dir/SHA256SUMS" ] || refuse "SHA256SUMS is missing"
+  got=$(sha256sum < "$dir/SHA256SUMS")
+  [ "${got%% *}" = "$want" ] || refuse "SHA256SUMS is not the one this desktop built (sha256 ${got%% *}, expected $want)"
+  (cd "$dir" && sha256sum --quiet --strict -c SHA256SUMS >/dev/null 2>&1) || refuse "a file does not match SHA256SUMS"
+  listed=$(cut -c67- "$dir/SHA256SUMS" | LC_ALL=C sort)
+  present=$(cd "$dir" && find . -type f ! -path ./SHA256SUMS | sed 's|^\./||' | LC_ALL=C sort)
+  [ "$listed" = "$present" ] || refuse "it holds files SHA256SUMS does not list"
+fi
+[ -x "$dir/node/bin/node" ] || { echo "wgpilot-agent: no Node.js runtime at $dir/node/bin/node" >&2; exit 127; }
+exec "$dir/node/bin/node" "$dir/agent.mjs" "$@"
