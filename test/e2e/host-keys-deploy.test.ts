@@ -272,16 +272,28 @@ describe('host keys and deployment (lab)', () => {
         const run = (args: string[]) => spawnSync(r.launcher, args, { encoding: 'utf8' });
         const refused = run(['--verify', r.verify, 'version']);
         expect(refused.status).toBe(120);
-        expect(refused.stderr).toMatch(/refusing to run the agent .*a file does not match SHA256SUMS/);
+        expect(refused.stderr).toMatch(/refusing to run the agent .*its files do not match SHA256SUMS/);
         expect(fs.existsSync(marker)).toBe(false);
         fs.writeFileSync(agentMjs, original);
         fs.writeFileSync(path.join(final, 'extra.js'), '');
-        expect(run(['--verify', r.verify, 'version']).stderr).toMatch(/files SHA256SUMS does not list/);
+        expect(run(['--verify', r.verify, 'version']).stderr).toMatch(/its files do not match SHA256SUMS \(changed, missing or unlisted\)/);
         fs.rmSync(path.join(final, 'extra.js'));
+        fs.symlinkSync('/etc/hostname', path.join(final, 'link'));
+        expect(run(['--verify', r.verify, 'version']).stderr).toMatch(/is a symlink/);
+        fs.rmSync(path.join(final, 'link'));
+        // A file someone else owns (it could be rewritten between the check and the start), or that others may write.
+        fs.chownSync(agentMjs, 65534, 65534);
+        expect(run(['--verify', r.verify, 'version']).stderr).toMatch(/not root's/);
+        fs.chownSync(agentMjs, 0, 0);
+        fs.chmodSync(agentMjs, 0o666);
+        expect(run(['--verify', r.verify, 'version']).stderr).toMatch(/writable by others/);
+        fs.chmodSync(agentMjs, 0o644);
         expect(run(['--verify', '0'.repeat(64), 'version']).stderr).toMatch(/SHA256SUMS is not the one this desktop built/);
         expect(run(['--verify', r.verify, 'version'])).toMatchObject({ status: 0, stdout: `wgpilot-agent ${bundle.version}\n` });
       } finally {
         fs.writeFileSync(agentMjs, original);
+        fs.chownSync(agentMjs, 0, 0);
+        fs.chmodSync(agentMjs, 0o644);
         fs.rmSync(marker, { force: true });
       }
     });
