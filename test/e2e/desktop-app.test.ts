@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, type LabStatus } from '../lab/lab.js';
 import { launchApp, type AppUnderTest } from '../support/browser.js';
+import { until } from '../support/until.js';
 import { bringUpClient, type WgClient } from '../support/wg-client.js';
 
 const IFACE_PREFIX = 'wgl-e';
@@ -90,6 +91,8 @@ describe('desktop app (browser mode, lab host)', () => {
     const { page } = app;
     // A UDP socket held by another process on the host: the port check names it as you type.
     squatter = lab.spawnIn(status.host.ns, ['python3', '-c', `import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', ${PORT + 1})); time.sleep(600)`], { stdio: 'ignore' });
+    // The form asks once per typed port: the squatter must hold it by then (python starts slowly on a busy machine).
+    await until(async () => (await lab.exec(status.host.ns, ['ss', '-uanH', `sport = :${PORT + 1}`])).stdout.trim() !== '', 10_000, 'the squatter to bind its port');
     await page.goto(`${new URL(page.url()).origin}/#/host/${hostId}/networks`);
     await page.getByTestId('new-network').click();
     const form = page.getByTestId('network-form');
