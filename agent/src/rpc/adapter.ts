@@ -14,7 +14,7 @@ import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, isTrackedEnv
 import { isObservable, observableToAsyncIterable } from '@trpc/server/observable';
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { Logger } from '../log.js';
-import { LineSplitter, parseObjectLine, preview } from './framing.js';
+import { describeLine, LineSplitter, parseObjectLine } from './framing.js';
 import { IDENTIFY_TIMEOUT_MS, MAX_LINE_BYTES, MAX_LIVE_REQUESTS, MAX_SKIPPED_LINES, type AgentHello, type ClientIdentity } from './protocol.js';
 import type { ConnectionInfo } from './trpc.js';
 
@@ -132,7 +132,7 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
     const msg = parseObjectLine(line);
     if (msg === null) {
       skipped++;
-      log.warn('skipped a line that is not a JSON object', { line: preview(line), skipped });
+      log.warn('skipped a line that is not a JSON object', { ...describeLine(line), skipped });
       if (skipped > MAX_SKIPPED_LINES) {
         sendError(null, new TRPCError({ code: 'PARSE_ERROR', message: `More than ${MAX_SKIPPED_LINES} lines that are not protocol messages` }));
         shutdown('garbage');
@@ -145,7 +145,7 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
       request = parseTRPCMessage(msg, config.transformer);
     } catch (cause) {
       const id = typeof msg.id === 'string' || typeof msg.id === 'number' ? msg.id : null;
-      log.warn('invalid message', { line: preview(line) });
+      log.warn('invalid message', { id, method: typeof msg.method === 'string' ? msg.method.slice(0, 40) : typeof msg.method, bytes: Buffer.byteLength(line), error: (cause as Error).message });
       if (id !== null) sendError(id, new TRPCError({ code: 'PARSE_ERROR', message: `Invalid message: ${(cause as Error).message}`, cause }));
       return;
     }
