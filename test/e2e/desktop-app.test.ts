@@ -188,6 +188,16 @@ describe('desktop app (browser mode, lab host)', () => {
     }
   });
 
+  step("'Open logs' shows the desktop log: the connection, and the agent's own lines", async () => {
+    const { page } = app;
+    await page.getByTestId('open-logs').click();
+    await page.waitForURL(/#\/logs$/);
+    const tail = page.getByTestId('log-tail');
+    await expect.poll(() => tail.textContent(), { timeout: 10_000 }).toMatch(/INFO {2}host connected host=/);
+    expect(await page.getByTestId('log-file').textContent()).toBe(path.join(app.paths.logDir, 'wgpilot.log'));
+    await app.screenshot('view-desktop-log');
+  });
+
   step('shows every view (screenshots, light and dark)', async () => {
     const { page } = app;
     const origin = new URL(page.url()).origin;
