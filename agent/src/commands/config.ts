@@ -39,7 +39,7 @@ export class ConfigError extends Error {
 }
 
 /**
- * parseListen checks a `host:port` listen address: an IPv4 address, `[IPv6]` or `localhost`,
+ * listenProblem checks a `host:port` listen address: an IPv4 address, `[IPv6]` or `localhost`,
  * and a port 1–65535. Returns the message of what is wrong, or null.
  */
 export function listenProblem(value: string): string | null {

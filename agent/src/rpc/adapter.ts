@@ -106,7 +106,7 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
   }
 
   function shapeOf(error: TRPCError, path: string | undefined, type: Request['method'] | undefined) {
-    if (error.code === 'INTERNAL_SERVER_ERROR') log.error('procedure failed', { path, error, stack: error.stack });
+    if (error.code === 'INTERNAL_SERVER_ERROR') log.error('procedure failed', { path, error });
     else log.debug('procedure error', { path, code: error.code, message: error.message });
     try {
       return getErrorShape({ config, error, type: type ?? 'unknown', path, input: undefined, ctx });
@@ -294,7 +294,7 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
       splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     } catch (error) {
       // A bug of ours (e.g. in building a context), not the peer's: end this connection, not the process.
-      log.error('connection failed', { error, stack: (error as Error).stack });
+      log.error('connection failed', { error });
       sendError(null, error);
       shutdown('internal error');
     }
