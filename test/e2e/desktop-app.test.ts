@@ -195,7 +195,7 @@ describe('desktop app (browser mode, lab host)', () => {
     const tail = page.getByTestId('log-tail');
     await expect.poll(() => tail.textContent(), { timeout: 10_000 }).toMatch(/INFO {2}host connected host=/);
     // The agent's stderr, relayed line by line at its own level (its stdio logs JSON).
-    expect(await tail.textContent()).toMatch(/INFO {2}agent: connection open host=\S+ cmd=stdio/);
+    expect(await tail.textContent()).toMatch(/INFO {2}agent: connection open host="lab host" cmd=stdio/);
     expect(await page.getByTestId('log-file').textContent()).toBe(path.join(app.paths.logDir, 'wgpilot.log'));
     await app.screenshot('view-desktop-log');
   });

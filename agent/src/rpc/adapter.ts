@@ -14,6 +14,7 @@ import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, isTrackedEnv
 import { isObservable, observableToAsyncIterable } from '@trpc/server/observable';
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { Logger } from '../log.js';
+import { appCodeOf } from './errors.js';
 import { describeLine, LineSplitter, parseObjectLine } from './framing.js';
 import { IDENTIFY_TIMEOUT_MS, MAX_LINE_BYTES, MAX_LIVE_REQUESTS, MAX_SKIPPED_LINES, type AgentHello, type ClientIdentity } from './protocol.js';
 import type { ConnectionInfo } from './trpc.js';
@@ -106,8 +107,11 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
   }
 
   function shapeOf(error: TRPCError, path: string | undefined, type: Request['method'] | undefined) {
-    if (error.code === 'INTERNAL_SERVER_ERROR') log.error('procedure failed', { path, error });
-    else log.debug('procedure error', { path, code: error.code, message: error.message });
+    // A refusal (bad input, not found, a conflict) is the caller's business, not the host's: only
+    // a failure the API calls INTERNAL is an error in the log, with its cause chain.
+    const appCode = appCodeOf(error);
+    if (appCode === 'INTERNAL') log.error('procedure failed', { path, error });
+    else log.debug('procedure refused', { path, appCode, message: error.message });
     try {
       return getErrorShape({ config, error, type: type ?? 'unknown', path, input: undefined, ctx });
     } catch (cause) {
