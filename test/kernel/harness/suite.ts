@@ -9,7 +9,8 @@
  *   });
  *
  * → "Debian 12 (6.1 cloud) › WireGuard devices › creates a kernel device", and the same for
- * Debian 13. `k` gives the shared guest (`vm`), the shared agent session (`agent`), and
+ * Debian 13; the kernels' suites run at the same time (one guest each), the tests of one
+ * suite in order. `k` gives the shared guest (`vm`), the shared agent session (`agent`), and
  * recorded wrappers (`sh`, `exec`, `call`): every command and call of a test is kept, and when
  * the test fails they are printed with their output together with the tail of the guest's
  * console — so a failure names its scenario and kernel and shows what happened.
@@ -18,7 +19,7 @@
  * kernel's strict validation complaining about what we sent) while the suite ran.
  */
 import type { TRPCClient } from '@trpc/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { AgentRouter } from '../../../agent/src/rpc/router.js';
 import type { GuestOps } from '../guest/ops/index.js';
 import type { AgentSession } from './agent.js';
@@ -59,7 +60,13 @@ export interface SuiteOptions {
 export function kernelSuite(title: string, body: (k: KernelContext) => void, opts: SuiteOptions = {}): void {
   const selected = inject('kernels');
   if (selected.length === 0) throw new Error('no kernel prepared: the kernel tier has nothing to boot');
-  for (const kernel of selected) describe(`${kernel.kernel.spec.label} › ${title}`, () => suiteFor(kernel, body, opts));
+  // The kernels' suites run side by side (each has its own guest), each suite's tests in order:
+  // a concurrent suite per kernel holding a sequential one.
+  for (const kernel of selected) {
+    describe(kernel.kernel.spec.label, { concurrent: true }, () => {
+      describe(title, { sequential: true }, () => suiteFor(kernel, body, opts));
+    });
+  }
 }
 
 function suiteFor(kernel: BootableKernel, body: (k: KernelContext) => void, opts: SuiteOptions): void {
@@ -136,10 +143,5 @@ function suiteFor(kernel: BootableKernel, body: (k: KernelContext) => void, opts
   it('left no netlink attribute warnings in dmesg', async () => {
     const lines = (await ctx.exec(['dmesg'])).stdout.split('\n').slice(Math.max(0, dmesgStart - 1));
     expect(lines.filter((l) => /netlink: .*attribute/i.test(l))).toEqual([]);
-  });
-
-  afterAll(() => {
-    vm = undefined;
-    session = undefined;
   });
 }
