@@ -15,7 +15,7 @@ import { kernelSuite } from './harness/suite.js';
 const CLIENT_NS = 'ka-client';
 
 kernelSuite('WireGuard networks through the agent', (k) => {
-  const dump = async (iface: string, ns?: string): Promise<DumpDevice> => parseWgDump(await k.sh(`${ns ? `ip netns exec ${ns} ` : ''}wg show ${iface} dump`));
+  const dump = async (iface: string, ns?: string): Promise<DumpDevice> => parseWgDump((await k.exec([...(ns ? ['ip', 'netns', 'exec', ns] : []), 'wg', 'show', iface, 'dump'])).stdout);
   const peerOf = async (iface: string, publicKey: string) => (await dump(iface)).peers.find((p) => p.publicKey === publicKey);
   let networkId = 0;
   let iface = '';
