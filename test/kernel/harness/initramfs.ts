@@ -23,6 +23,8 @@ import type { PreparedKernel } from './kernels.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const guestDir = path.resolve(import.meta.dirname, '../guest');
+/** How long a cached image nobody used may stay (see removeStale). */
+const STALE_AFTER_MS = 3600_000;
 /** This file's own text is part of every cache key: a change to the layout rebuilds the layers. */
 const LAYOUT = hash(fs.readFileSync(import.meta.filename));
 
@@ -49,11 +51,24 @@ export interface InitramfsInputs {
   agentBundle: string;
 }
 
-/** findAgentBundle returns the built agent bundle directory, or says to build it. */
+/**
+ * findAgentBundle returns the built agent bundle directory, or says to build it — also when
+ * agent/src or migrations/ changed after the build: the guests run the bundle, and a stale one
+ * would test yesterday's code.
+ */
 export function findAgentBundle(): string {
   const dist = path.join(repoRoot, 'dist/agent');
   const dir = fs.existsSync(dist) ? fs.readdirSync(dist).find((f) => /^wgpilot-agent-.*-linux-x64$/.test(f)) : undefined;
   if (!dir) throw new Error(`no agent bundle in ${dist}: run \`npm run build\` first`);
+  const built = fs.statSync(path.join(dist, dir, 'manifest.json')).mtimeMs;
+  let newest = { file: '', mtimeMs: 0 };
+  for (const src of ['agent/src', 'migrations']) {
+    walk(path.join(repoRoot, src), (f) => {
+      const m = fs.statSync(f).mtimeMs;
+      if (m > newest.mtimeMs) newest = { file: f, mtimeMs: m };
+    });
+  }
+  if (newest.mtimeMs > built) throw new Error(`the agent bundle in ${dist} is older than ${path.relative(repoRoot, newest.file)}: run \`npm run build\``);
   return path.join(dist, dir);
 }
 
@@ -66,26 +81,27 @@ export async function bootImage(kernel: PreparedKernel, inputs: InitramfsInputs)
   const dir = path.join(inputs.cacheDir, kernel.spec.id);
   const image = path.join(dir, `initrd-${key}.cpio`);
   if (!fs.existsSync(image)) {
-    removeMatching(dir, /^initrd-.*\.cpio$/);
-    const tmp = `${image}.tmp`;
+    const tmp = tmpName(image);
     fs.writeFileSync(tmp, '');
     for (const layer of [modules, userland, agent]) fs.appendFileSync(tmp, fs.readFileSync(layer));
     fs.renameSync(tmp, image);
   }
+  removeStale(dir, /^initrd-.*\.cpio$/, image);
   return image;
 }
 
 function modulesLayer(kernel: PreparedKernel): string {
   const out = path.join(kernel.modulesRoot, `modules-${LAYOUT}.cpio`);
+  removeStale(kernel.modulesRoot, /^modules-.*\.cpio$/, out);
   if (fs.existsSync(out)) return out;
-  removeMatching(kernel.modulesRoot, /^modules-.*\.cpio$/);
   const src = path.join(kernel.modulesRoot, 'lib/modules', kernel.release);
-  const w = new CpioWriter(`${out}.tmp`);
+  const tmp = tmpName(out);
+  const w = new CpioWriter(tmp);
   const dest = `usr/lib/modules/${kernel.release}`;
   for (const f of fs.readdirSync(src).filter((f) => f.startsWith('modules.'))) w.copy(`${dest}/${f}`, path.join(src, f));
   for (const sub of MODULE_SUBTREES) addTree(w, path.join(src, sub), `${dest}/${sub}`);
   w.close();
-  fs.renameSync(`${out}.tmp`, out);
+  fs.renameSync(tmp, out);
   return out;
 }
 
@@ -100,9 +116,10 @@ function userlandLayer(inputs: InitramfsInputs): string {
   const init = fs.readFileSync(path.join(guestDir, 'init'));
   const key = hash([LAYOUT, init.toString('base64'), ...[...files].map(([g, h]) => `${g}:${fingerprint(h)}`)].join('\n'));
   const out = path.join(inputs.cacheDir, `userland-${key}.cpio`);
+  removeStale(inputs.cacheDir, /^userland-.*\.cpio$/, out);
   if (fs.existsSync(out)) return out;
-  removeMatching(inputs.cacheDir, /^userland-.*\.cpio$/);
-  const w = new CpioWriter(`${out}.tmp`);
+  const tmp = tmpName(out);
+  const w = new CpioWriter(tmp);
   for (const [link, target] of [['bin', 'usr/bin'], ['sbin', 'usr/sbin'], ['lib', 'usr/lib'], ['lib64', 'usr/lib64']]) w.symlink(link ?? '', target ?? '');
   for (const d of ['proc', 'sys', 'dev', 'run', 'tmp', 'root', 'var/lib', 'etc', 'usr/sbin']) w.dir(d);
   w.symlink('var/run', '../run');
@@ -120,7 +137,7 @@ function userlandLayer(inputs: InitramfsInputs): string {
   w.file('etc/nsswitch.conf', 'hosts: files\n');
   if (fs.existsSync('/etc/iproute2')) addTree(w, '/etc/iproute2', 'etc/iproute2');
   w.close();
-  fs.renameSync(`${out}.tmp`, out);
+  fs.renameSync(tmp, out);
   return out;
 }
 
@@ -129,15 +146,16 @@ async function agentLayer(inputs: InitramfsInputs): Promise<string> {
   const control = await bundleControlServer();
   const key = hash(`${LAYOUT}\n${manifest.toString('base64')}\n${hash(control)}`);
   const out = path.join(inputs.cacheDir, `agent-${key}.cpio`);
+  removeStale(inputs.cacheDir, /^agent-.*\.cpio$/, out);
   if (fs.existsSync(out)) return out;
-  removeMatching(inputs.cacheDir, /^agent-.*\.cpio$/);
-  const w = new CpioWriter(`${out}.tmp`);
+  const tmp = tmpName(out);
+  const w = new CpioWriter(tmp);
   addTree(w, inputs.agentBundle, 'opt/wgpilot-agent', (rel) => !rel.endsWith('.map'));
   w.file('opt/wgpilot-agent/kernel-guest.mjs', control);
   for (const lib of new Set(nativeModules(inputs.agentBundle).flatMap(sharedLibraries))) w.copy(guestPath(lib), lib);
   w.symlink('usr/bin/wgpilot-agent', '/opt/wgpilot-agent/wgpilot-agent');
   w.close();
-  fs.renameSync(`${out}.tmp`, out);
+  fs.renameSync(tmp, out);
   return out;
 }
 
@@ -219,7 +237,22 @@ function hash(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-function removeMatching(dir: string, re: RegExp): void {
+/**
+ * removeStale deletes older versions of a cached file (matching `re`) and marks `current` as
+ * used. Versions used within STALE_AFTER_MS stay: another run on this machine (another
+ * checkout, another branch) may be about to boot them.
+ */
+function removeStale(dir: string, re: RegExp, current: string): void {
   if (!fs.existsSync(dir)) return;
-  for (const f of fs.readdirSync(dir).filter((f) => re.test(f))) fs.rmSync(path.join(dir, f), { force: true });
+  const now = Date.now();
+  if (fs.existsSync(current)) fs.utimesSync(current, now / 1000, now / 1000);
+  for (const f of fs.readdirSync(dir).filter((f) => re.test(f) && path.join(dir, f) !== current)) {
+    const file = path.join(dir, f);
+    if (now - fs.statSync(file).mtimeMs > STALE_AFTER_MS) fs.rmSync(file, { force: true });
+  }
+}
+
+/** tmpName: a private name to build `file` under before renaming it into place (runs may overlap). */
+function tmpName(file: string): string {
+  return `${file}.tmp-${process.pid}`;
 }

@@ -69,7 +69,7 @@ export async function prepareKernel(spec: KernelSpec, cacheDir: string, busybox:
   const tree = path.join(dir, `tree-${pkg}`);
   if (!fs.existsSync(path.join(tree, 'release'))) {
     const started = Date.now();
-    const debs = path.join(dir, 'debs');
+    const debs = path.join(dir, `debs-${process.pid}`);
     fs.rmSync(debs, { recursive: true, force: true });
     const deb = await apt.download(pkg, debs);
     await unpackKernel(deb, tree, busybox);
@@ -83,7 +83,7 @@ export async function prepareKernel(spec: KernelSpec, cacheDir: string, busybox:
 
 /** unpackKernel turns a linux-image .deb into `tree` (atomically: built aside, then renamed). */
 async function unpackKernel(deb: string, tree: string, busybox: string): Promise<void> {
-  const tmp = `${tree}.tmp`;
+  const tmp = `${tree}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const raw = path.join(tmp, 'deb');
   fs.mkdirSync(raw, { recursive: true });
@@ -102,6 +102,10 @@ async function unpackKernel(deb: string, tree: string, busybox: string): Promise
   await extractVmlinux(bzImage, path.join(tmp, 'vmlinux'));
   fs.rmSync(raw, { recursive: true, force: true });
   fs.writeFileSync(path.join(tmp, 'release'), `${release}\n`);
+  if (fs.existsSync(path.join(tree, 'release'))) {
+    fs.rmSync(tmp, { recursive: true, force: true }); // another run unpacked it meanwhile
+    return;
+  }
   fs.rmSync(tree, { recursive: true, force: true });
   fs.renameSync(tmp, tree);
 }
@@ -171,7 +175,7 @@ function inflate(argv: string[], input: Buffer): Promise<Buffer> {
 
 function cachedTrees(dir: string): string[] {
   try {
-    return fs.readdirSync(dir).filter((f) => f.startsWith('tree-') && !f.endsWith('.tmp') && fs.existsSync(path.join(dir, f, 'release')));
+    return fs.readdirSync(dir).filter((f) => f.startsWith('tree-') && !f.includes('.tmp') && fs.existsSync(path.join(dir, f, 'release')));
   } catch {
     return [];
   }
@@ -194,14 +198,15 @@ export async function prepareBusybox(cacheDir: string): Promise<string> {
   const dir = path.join(cacheDir, 'busybox');
   const bin = path.join(dir, 'busybox');
   if (fs.existsSync(bin)) return bin;
-  const debs = path.join(dir, 'debs');
+  const debs = path.join(dir, `debs-${process.pid}`);
   const deb = await apt.download('busybox-static', debs);
-  const raw = path.join(dir, 'raw');
+  const raw = path.join(dir, `raw-${process.pid}`);
   fs.rmSync(raw, { recursive: true, force: true });
   await exec('dpkg-deb', ['-x', deb, raw]);
-  fs.copyFileSync(path.join(raw, 'bin/busybox'), `${bin}.tmp`);
-  fs.chmodSync(`${bin}.tmp`, 0o755);
-  fs.renameSync(`${bin}.tmp`, bin);
+  const tmp = `${bin}.tmp-${process.pid}`;
+  fs.copyFileSync(path.join(raw, 'bin/busybox'), tmp);
+  fs.chmodSync(tmp, 0o755);
+  fs.renameSync(tmp, bin);
   fs.rmSync(raw, { recursive: true, force: true });
   fs.rmSync(debs, { recursive: true, force: true });
   return bin;
