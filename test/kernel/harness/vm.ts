@@ -186,6 +186,7 @@ export class GuestVm {
   /** killNow ends qemu at once (process exit; the guest's state is throwaway). */
   killNow(): void {
     this.qemu.kill('SIGKILL');
+    fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 
   /** console is everything the guest printed on its serial console so far. */
