@@ -71,7 +71,12 @@ export async function prepareKernel(spec: KernelSpec, cacheDir: string, busybox:
     const started = Date.now();
     const debs = path.join(dir, `debs-${process.pid}`);
     fs.rmSync(debs, { recursive: true, force: true });
-    const deb = await apt.download(pkg, debs);
+    // Stale package lists name a .deb the mirror no longer has: refresh them once and retry.
+    const deb = await apt.download(pkg, debs).catch(async (err: unknown) => {
+      log(`${spec.label}: ${(err as Error).message.split('\n')[0]}; updating the package lists and trying again`);
+      await apt.update();
+      return apt.download(pkg, debs);
+    });
     await unpackKernel(deb, tree, busybox);
     fs.rmSync(debs, { recursive: true, force: true });
     log(`${spec.label}: ${pkg} fetched and unpacked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
