@@ -3,7 +3,7 @@
  *
  *   qemu-system-x86_64 -M microvm -accel tcg … -kernel vmlinux -initrd <image>
  *     console on the serial port (kept as `console()`, shown when a test fails),
- *     a virtio-serial port "wgpilot.ctl" → a unix socket this process listens on.
+ *     a virtio-serial port "wgpilot.ctl" → an abstract unix socket this process listens on.
  *
  * Design decisions (measurements in shared/facts/qemu-kernel-lab.md):
  * - TCG: /dev/kvm on the machines we run on is PVM, which cannot run stock kernels.
@@ -17,10 +17,9 @@
  *   is an error carrying the console.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import readline from 'node:readline';
 import { Duplex } from 'node:stream';
 import type { GuestOps } from '../guest/ops/index.js';
@@ -83,7 +82,6 @@ export class GuestVm {
     private readonly qemu: ChildProcess,
     private readonly socket: net.Socket,
     private readonly consoleLines: string[],
-    private readonly tmp: string,
     ready: Extract<GuestMessage, { ev: 'ready' }>,
     lines: readline.Interface,
   ) {
@@ -107,10 +105,10 @@ export class GuestVm {
   }
 
   private static async bootOnce(opts: BootOptions): Promise<GuestVm> {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wgpilot-vm-'));
-    const sock = path.join(tmp, 'ctl.sock');
+    // An abstract unix socket: nothing on disk to clean up, however the run ends.
+    const sock = `wgpilot-vm-${process.pid}-${randomBytes(4).toString('hex')}`;
     const server = net.createServer();
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(sock, resolve));
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(`\0${sock}`, resolve));
     const connected = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
     const consoleLines: string[] = [];
     // setpriv: qemu gets SIGKILL should this process die without cleaning up.
@@ -141,11 +139,10 @@ export class GuestVm {
         failed,
         timeout,
       ]);
-      return new GuestVm(qemu, socket, consoleLines, tmp, ready, lines);
+      return new GuestVm(qemu, socket, consoleLines, ready, lines);
     } catch (err) {
       qemu.kill('SIGKILL');
       server.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
       throw err;
     } finally {
       clearTimeout(timer);
@@ -186,7 +183,6 @@ export class GuestVm {
   /** killNow ends qemu at once (process exit; the guest's state is throwaway). */
   killNow(): void {
     this.qemu.kill('SIGKILL');
-    fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 
   /** console is everything the guest printed on its serial console so far. */
@@ -203,7 +199,6 @@ export class GuestVm {
       clearTimeout(timer);
     }
     this.socket.destroy();
-    fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 
   private request(m: Extract<HostMessage, { id: number }>): Promise<GuestMessage> {
@@ -312,7 +307,8 @@ function qemuArgs(opts: BootOptions, sock: string): string[] {
     '-nographic', '-no-reboot', '-nodefaults', '-display', 'none',
     '-serial', 'stdio',
     '-device', 'virtio-serial-device',
-    '-chardev', `socket,id=ctl,path=${sock}`,
+    // tight=off: Node binds abstract names padded to the full sun_path, as qemu does with it.
+    '-chardev', `socket,id=ctl,path=${sock},abstract=on,tight=off`,
     '-device', 'virtserialport,chardev=ctl,name=wgpilot.ctl',
     '-kernel', opts.kernel.vmlinux,
     '-initrd', opts.initrd,
