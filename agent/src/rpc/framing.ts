@@ -55,9 +55,19 @@ export class LineSplitter {
   }
 }
 
-/** The first `max` characters of a line, for logs about lines that were skipped. */
-export function preview(line: string, max = 120): string {
-  return line.length > max ? `${line.slice(0, max)}… (${line.length} chars)` : line;
+/**
+ * What a skipped line was, for the log — its kind and size, never its contents: a protocol line
+ * can carry a private key (a config download, an import), and logs outlive sessions.
+ */
+export function describeLine(line: string): { kind: string; bytes: number } {
+  let kind: string;
+  try {
+    const v: unknown = JSON.parse(line);
+    kind = v === null ? 'JSON null' : Array.isArray(v) ? 'JSON array' : `JSON ${typeof v}`;
+  } catch {
+    kind = line.trim() === '' ? 'empty' : 'not JSON';
+  }
+  return { kind, bytes: Buffer.byteLength(line) };
 }
 
 /** Parses a line as a JSON object; anything else (invalid JSON, arrays, scalars) is null. */

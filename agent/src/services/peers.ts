@@ -44,6 +44,7 @@ export interface PeerCreateInput {
   siteNetworks?: string[];
   allowedIps?: string[] | null;
   endpoint?: string | null;
+  /** Default: the host's `default_keepalive` setting, else 0 (off). */
   persistentKeepalive?: number;
   expiresAt?: Date | null;
   enabled?: boolean;
@@ -101,12 +102,14 @@ export class PeersService {
     return { peer: peers[0] as Peer, warnings, kernel };
   }
 
-  /** createMany creates peers in one transaction and one device write (import, bulk). */
-  createMany(networkId: number, inputs: readonly PeerCreateInput[], user: string): Promise<{ peers: Peer[]; warnings: Issue[]; kernel: KernelOutcome }> {
+  /** createMany creates peers in one transaction and one device write (import, bulk); defaults as in PeerCreateInput. */
+  createMany(networkId: number, given: readonly PeerCreateInput[], user: string): Promise<{ peers: Peer[]; warnings: Issue[]; kernel: KernelOutcome }> {
     return this.core.lock.run(async () => {
       const r = this.core.repos;
       const network = r.networks.require(networkId);
       const warnings: Issue[] = [];
+      const keepalive = r.settings.getOr('default_keepalive', 0);
+      const inputs = given.map((input) => ({ ...input, persistentKeepalive: input.persistentKeepalive ?? keepalive }));
       const rows = inputs.map((input, i) => {
         const result = validatePeer({ ...input, presharedKey: typeof input.presharedKey === 'string' ? input.presharedKey : null }, network);
         assertValid(inputs.length === 1 ? result : { ...result, errors: result.errors.map((e) => ({ ...e, field: `[${i}].${e.field}` })) });

@@ -4,7 +4,7 @@
  * is exercised through the link in limits.test.ts (byte-at-a-time feed, 100 MB line).
  */
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, parseObjectLine, preview } from '../../../agent/src/rpc/framing.js';
+import { describeLine, LineSplitter, parseObjectLine } from '../../../agent/src/rpc/framing.js';
 
 function split(chunks: Buffer[], max = 1024) {
   const lines: string[] = [];
@@ -41,14 +41,17 @@ describe('LineSplitter', () => {
   });
 });
 
-describe('parseObjectLine / preview', () => {
+describe('parseObjectLine / describeLine', () => {
   it('accepts JSON objects only', () => {
     expect(parseObjectLine('{"id":1}')).toEqual({ id: 1 });
     for (const bad of ['', 'null', '[1]', '"s"', '3', '{bad', 'Welcome!']) expect(parseObjectLine(bad)).toBeNull();
   });
 
-  it('shortens long lines for logs', () => {
-    expect(preview('x'.repeat(10))).toBe('x'.repeat(10));
-    expect(preview('x'.repeat(200), 5)).toBe('xxxxx… (200 chars)');
+  it('describes a skipped line by kind and size, never by its contents', () => {
+    expect(describeLine('Welcome to host!')).toEqual({ kind: 'not JSON', bytes: 16 });
+    expect(describeLine('[1,2]')).toEqual({ kind: 'JSON array', bytes: 5 });
+    expect(describeLine('"privateKey=abc"')).toEqual({ kind: 'JSON string', bytes: 16 });
+    expect(describeLine('')).toEqual({ kind: 'empty', bytes: 0 });
+    expect(JSON.stringify(describeLine('secret words'))).not.toContain('secret');
   });
 });

@@ -51,6 +51,21 @@ function fakeAgent() {
 const linkCode = (err: unknown) => ((err as TRPCClientError<TestRouter>).cause as AgentLinkError | undefined)?.code ?? (err as AgentLinkError).code;
 
 describe('agent side', () => {
+  it('logs a refusal (bad input, conflict) at debug and only an INTERNAL failure as an error, with its cause', async () => {
+    const log = memoryLogger();
+    const p = await open({ log });
+    await p.client.test.fail.query({ appCode: 'CONFLICT' }).catch(() => undefined);
+    await p.client.test.echo.mutate({ text: 'x'.repeat(30) }).catch(() => undefined);
+    await p.client.test.fail.query({}).catch(() => undefined);
+    const about = log.lines.filter((l) => l.msg.startsWith('procedure'));
+    expect(about.map((l) => [l.level, l.msg, l.fields?.appCode])).toEqual([
+      ['debug', 'procedure refused', 'CONFLICT'],
+      ['debug', 'procedure refused', 'INVALID_INPUT'],
+      ['error', 'procedure failed', undefined],
+    ]);
+    expect(((about[2]!.fields?.error as Error).cause as Error).message).toBe('plain failure');
+  });
+
   it('skips and logs a garbage line and keeps serving; answers an invalid message under its id', async () => {
     const log = memoryLogger();
     const p = await open({ log });
@@ -60,7 +75,8 @@ describe('agent side', () => {
     expect(await p.client.system.ping.query()).toBe('pong');
     await until(() => byId(7).length === 1);
     expect(byId(7)[0]).toMatchObject({ error: { data: { code: 'PARSE_ERROR', appCode: 'INVALID_INPUT' } } });
-    expect(log.lines.filter((l) => l.msg.startsWith('skipped')).map((l) => l.fields?.line)).toEqual(['this is not json', '[1,2]', '']);
+    expect(log.lines.filter((l) => l.msg.startsWith('skipped')).map((l) => [l.fields?.kind, l.fields?.bytes])).toEqual([['not JSON', 16], ['JSON array', 5], ['empty', 0]]);
+    expect(JSON.stringify(log.lines)).not.toContain('this is not json');
   });
 
   it(`closes the connection after ${MAX_SKIPPED_LINES} garbage lines, saying why`, async () => {
