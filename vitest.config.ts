@@ -1,9 +1,10 @@
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
-// Three tiers, selected by `--project`:
+// Four tiers, selected by `--project`:
 //   unit         pure code, fakes at layer boundaries; no root, no kernel, no network
 //   integration  the real kernel in throwaway namespaces or the lab (root; serial)
+//   kernel       stock Debian kernels (WireGuard module, flower, fq_codel…) under qemu (test/kernel/)
 //   e2e          real OpenSSH + agent + Chromium driven by Playwright (root; serial)
 export default defineConfig({
   test: {
@@ -23,6 +24,19 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'kernel',
+          include: ['test/kernel/**/*.test.ts'],
+          globalSetup: ['test/kernel/global-setup.ts'],
+          // One worker, no isolation between files: the booted guests and the agent session in
+          // them (test/kernel/harness/pool.ts) are shared by every scenario file.
+          fileParallelism: false,
+          isolate: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -24,6 +24,17 @@ export const TEST_PACKAGES = {
   sudo: '/usr/bin/sudo',
 };
 
+/**
+ * What the kernel tier adds (test/kernel/): qemu to boot the stock kernels, and the tools that
+ * pull the ELF vmlinux out of their bzImage (Debian 12's is LZ4, Debian 13's zstd).
+ */
+export const KERNEL_TEST_PACKAGES = {
+  'qemu-system-x86': '/usr/bin/qemu-system-x86_64',
+  lz4: '/usr/bin/lz4',
+  zstd: '/usr/bin/zstd',
+  'xz-utils': '/usr/bin/xz',
+};
+
 export const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 export function log(msg) {

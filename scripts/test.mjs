@@ -4,25 +4,28 @@
 //   3. unit tier (vitest, no root)
 //   4. the lab up, integration and end-to-end tiers (root: network namespaces), the lab down —
 //      always, on failure and on Ctrl-C too
+//   5. the kernel tier: stock Debian kernels (WireGuard module, flower, fq_codel…) under qemu,
+//      the built agent driven inside them (test/kernel/README.md)
 // Ends with one summary line "tests: N passed, N failed, N skipped"; exits non-zero when
 // anything failed or when no test ran at all.
 //
-// Options: --unit (unit tier only, no root needed), --tier unit|integration|e2e (repeatable),
+// Options: --unit (unit tier only, no root needed), --tier unit|integration|e2e|kernel (repeatable),
 // --skip-setup (no apt/npm/build/lint: for quick reruns and the runner's own test), and
 // anything after `--` goes to vitest (e.g. a file filter). WGPILOT_LAB_NAME / WGPILOT_LAB_BLOCK
 // pick another lab than the default `wgl` (the runner's self-test uses that).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { build, ensureDebianPackages, ensureNodeModules, isRoot, log, root } from './setup.mjs';
+import { build, ensureDebianPackages, ensureNodeModules, isRoot, KERNEL_TEST_PACKAGES, log, root, TEST_PACKAGES } from './setup.mjs';
 
 const argv = process.argv.slice(2);
 const dashdash = argv.indexOf('--');
 const passthrough = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
 const own = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
 const tiers = own.includes('--unit') ? ['unit'] : own.flatMap((a, i) => (own[i - 1] === '--tier' ? [a] : []));
-const selected = tiers.length > 0 ? tiers : ['unit', 'integration', 'e2e'];
+const selected = tiers.length > 0 ? tiers : ['unit', 'integration', 'e2e', 'kernel'];
 const live = selected.some((t) => t !== 'unit');
+const needsLab = selected.some((t) => t === 'integration' || t === 'e2e');
 const skipSetup = own.includes('--skip-setup');
 const labArgs = [
   ...(process.env.WGPILOT_LAB_NAME ? ['--name', process.env.WGPILOT_LAB_NAME] : []),
@@ -50,15 +53,19 @@ async function vitest(tier) {
   const report = path.join(artifacts, `vitest-${tier}.json`);
   fs.rmSync(report, { force: true });
   const code = await spawnP(bin('vitest'), ['run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, '--passWithNoTests=false', ...passthrough]);
+  let failed = 0;
   if (fs.existsSync(report)) {
     const r = JSON.parse(fs.readFileSync(report, 'utf8'));
     totals.passed += r.numPassedTests;
     // A file that fails to load has no failed test of its own: count it as one failure.
     const brokenFiles = r.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
-    totals.failed += r.numFailedTests + brokenFiles;
+    failed = r.numFailedTests + brokenFiles;
     totals.skipped += r.numPendingTests + r.numTodoTests;
     if (r.numTotalTests === 0) problems.push(`${tier}: no tests ran`);
   }
+  // A tier that failed before any test could (global setup: no qemu, no kernel) is one failure.
+  if (code !== 0 && failed === 0) failed = 1;
+  totals.failed += failed;
   if (code !== 0) problems.push(`${tier}: vitest exited ${code}`);
 }
 
@@ -82,12 +89,12 @@ process.on('SIGTERM', onSignal);
 async function main() {
   fs.mkdirSync(artifacts, { recursive: true });
   if (live && !isRoot()) {
-    log('the integration and end-to-end tiers create network namespaces and need root:');
+    log('the integration, end-to-end and kernel tiers need root (network namespaces, apt):');
     log('  run `sudo npm test`, or `npm test -- --unit` for the unit tier alone.');
     return 1;
   }
   if (!skipSetup) {
-    if (live) ensureDebianPackages();
+    if (live) ensureDebianPackages({ ...TEST_PACKAGES, ...(selected.includes('kernel') ? KERNEL_TEST_PACKAGES : {}) });
     ensureNodeModules();
     build();
     log('lint: rooms rule and type checks');
@@ -95,7 +102,7 @@ async function main() {
   }
 
   if (selected.includes('unit')) await vitest('unit');
-  if (live) {
+  if (needsLab) {
     try {
       log('bringing the lab up');
       labUp = true;
@@ -108,6 +115,8 @@ async function main() {
       await labDown();
     }
   }
+  // No lab: the guests under qemu build their own namespaces.
+  if (selected.includes('kernel')) await vitest('kernel');
 
   const ran = totals.passed + totals.failed;
   if (ran === 0) problems.push('no test ran');

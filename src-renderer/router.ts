@@ -1,5 +1,5 @@
 /**
- * Routes: the hosts view, and per connected host (`/host/:hostId/…`) its dashboard, networks
+ * Routes: the hosts view, the desktop's own log, and per connected host (`/host/:hostId/…`) its dashboard, networks
  * (with the network detail and its peers), import, bridges, events, audit log and system.
  * The host id in the path lets two windows (or tabs in browser mode) show two hosts.
  */
@@ -18,6 +18,7 @@ export const HOST_SECTIONS = [
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/hosts' },
   { path: '/hosts', name: 'hosts', component: () => import('./views/HostsView.vue'), meta: { title: 'Hosts' } },
+  { path: '/logs', name: 'logs', component: () => import('./views/LogsView.vue'), meta: { title: 'Desktop log' } },
   {
     path: '/host/:hostId',
     props: true,

@@ -1,73 +1,103 @@
 /**
  * wgpilot-agent command line: the single entry point of the host agent bundle.
  *
- * Subcommands grow with the product (serve, stdio, diagnose, call); each lives in its own
- * module and is loaded lazily so that `version` stays instant.
+ * Each subcommand's options are declared in commands/specs.ts and parsed strictly
+ * (commands/args.ts) before its module is loaded; the modules load lazily so that `version`,
+ * `--help` and usage errors stay instant.
+ *
+ * Exit status, for every command: 0 done; 1 failed while running; 2 the command line, the
+ * environment or the config file is wrong, and nothing was done (README "Exit status").
  */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { helpText, parseCommand, UsageError, usageText, type OptionValues } from './commands/args.js';
+import { COMMANDS, EXIT, isCommandName, type CommandName } from './commands/specs.js';
 import { AGENT_VERSION, PROTOCOL_VERSION, type AgentInfo } from './version.js';
 
-const USAGE = `usage: wgpilot-agent <command> [options]
+function version(values: OptionValues): number {
+  if (values.json === true) {
+    const info: AgentInfo = {
+      version: AGENT_VERSION,
+      protocol: PROTOCOL_VERSION,
+      node: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+    };
+    process.stdout.write(JSON.stringify(info) + '\n');
+  } else {
+    process.stdout.write(`wgpilot-agent ${AGENT_VERSION}\n`);
+  }
+  return EXIT.ok;
+}
 
-commands:
-  serve [--state-dir D]      run the daemon: tRPC on the unix socket D/agent.sock
-                             (default D: $WGPILOT_STATE_DIR or /var/lib/wgpilot)
-  stdio [--state-dir D]      speak the protocol on stdin/stdout (what the desktop runs over
-                             SSH): bridged to the daemon when it runs, else in-process
-  call [<procedure> [json|-]] [--state-dir D] [--in-process] [--count N]
-                             run any API procedure and print JSON (through the daemon when
-                             it runs, else in-process); alone, list every procedure with its
-                             input as JSON Schema. See README "Managing a host from the shell".
-  install-service [--launcher P] [--state-dir D] [--unit-dir U]
-                             write the systemd unit for the daemon (root only)
-  version [--json]           print the agent version
-  help                       print this help
-
-Logs are JSON lines on stderr ($WGPILOT_LOG_LEVEL: debug|info|warn|error). The protocol is
-described in PROTOCOL.md.
-`;
-
-export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
+async function run(command: CommandName, values: OptionValues, positionals: string[], env: NodeJS.ProcessEnv): Promise<number> {
   switch (command) {
     case 'version':
-      if (rest.includes('--json')) {
-        const info: AgentInfo = {
-          version: AGENT_VERSION,
-          protocol: PROTOCOL_VERSION,
-          node: process.versions.node,
-          platform: `${process.platform}-${process.arch}`,
-        };
-        process.stdout.write(JSON.stringify(info) + '\n');
-      } else {
-        process.stdout.write(`wgpilot-agent ${AGENT_VERSION}\n`);
-      }
-      return 0;
+      return version(values);
     case 'serve':
-      return (await import('./commands/serve.js')).serve(rest);
+      return (await import('./commands/serve.js')).serve(values, env);
     case 'stdio':
-      return (await import('./commands/stdio.js')).stdio(rest);
+      return (await import('./commands/stdio.js')).stdio(values, env);
     case 'call':
-      return (await import('./commands/call.js')).call(rest);
+      return (await import('./commands/call.js')).call(values, positionals, env);
     case 'install-service':
-      return (await import('./commands/install-service.js')).installService(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`wgpilot-agent: unknown command '${command}'\n${USAGE}`);
-      return 2;
+      return (await import('./commands/install-service.js')).installService(values, env);
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`wgpilot-agent: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+/** reportUsage prints a usage error the way the command reports errors, and returns 2. */
+function reportUsage(err: UsageError): number {
+  const command = err.command;
+  if (command && COMMANDS[command].errorFormat === 'json') {
+    process.stderr.write(JSON.stringify({ error: { appCode: 'INVALID_INPUT', message: err.message } }) + '\n');
+  } else {
+    const who = command ? `wgpilot-agent ${command}` : 'wgpilot-agent';
+    process.stderr.write(`${who}: ${err.message}\n(\`${who} --help\` for usage)\n`);
+  }
+  return EXIT.usage;
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    const topic = command === 'help' ? rest[0] : undefined;
+    if (topic !== undefined && !isCommandName(topic)) return reportUsage(new UsageError(undefined, `no command '${topic}'`));
+    process.stdout.write(topic ? helpText(topic) : usageText());
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (!isCommandName(command)) {
+    process.stderr.write(`wgpilot-agent: unknown command '${command}'\n${usageText()}`);
+    return EXIT.usage;
+  }
+  try {
+    const parsed = parseCommand(command, rest);
+    if (parsed.help) {
+      process.stdout.write(helpText(command));
+      return EXIT.ok;
+    }
+    return await run(command, parsed.values, parsed.positionals, env);
+  } catch (err) {
+    if (err instanceof UsageError) return reportUsage(err);
+    throw err;
+  }
+}
+
+/** Whether this module is the program (`node agent.mjs`, `tsx cli.ts`), not imported by a test. */
+function isMain(): boolean {
+  try {
+    return process.argv[1] !== undefined && fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`wgpilot-agent: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = EXIT.failure;
+    },
+  );
+}

@@ -20,6 +20,7 @@ import { observable, type Observer } from '@trpc/server/observable';
 import type { AgentHello, MAX_LINE_BYTES as AGENT_MAX_LINE_BYTES, MAX_SKIPPED_LINES as AGENT_MAX_SKIPPED_LINES } from '../../agent/src/rpc/protocol.js';
 import type { AgentRouter } from '../../agent/src/rpc/router.js';
 import type { PROTOCOL_VERSION as AGENT_PROTOCOL_VERSION } from '../../agent/src/version.js';
+import type { LogFn } from './log-file.js';
 
 /** The protocol this app speaks; a type error here means the agent's changed. */
 export const PROTOCOL_VERSION: typeof AGENT_PROTOCOL_VERSION = 1;
@@ -50,7 +51,7 @@ export interface AgentLinkOptions {
   /** Extra words for a close (exit status, stderr tail), read when the close happens. */
   describeEnd?: () => string | undefined;
   /** Skipped lines, connection-level errors. */
-  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  log?: LogFn;
   helloTimeoutMs?: number;
 }
 
@@ -110,8 +111,9 @@ export async function connectAgent<TRouter extends AnyRouter = AgentRouter>(io: 
     if (ended) return;
     const msg = parseObject(line);
     if (!msg) {
-      // The length only: logs never carry what a channel said (the agent's side does the same).
-      if (skipped === 0) log('skipped a line that is not a JSON object', { bytes: Buffer.byteLength(line) });
+      // A banner or a shell's chatter is worth seeing; a JSON-looking line may be protocol
+      // (a key in a config download), so only its size is logged.
+      log('skipped a line that is not a JSON object', /^\s*[[{"]/.test(line) ? { bytes: Buffer.byteLength(line) } : { line: line.slice(0, 200) }, 'warn');
       if (++skipped > MAX_SKIPPED_LINES) fail(new AgentLinkError('AGENT_PROTOCOL', `${capitalize(peer)} sent more than ${MAX_SKIPPED_LINES} lines that are not protocol messages (last: ${JSON.stringify(line.slice(0, 80))}); closed the connection.`));
       return;
     }
@@ -130,7 +132,7 @@ export async function connectAgent<TRouter extends AnyRouter = AgentRouter>(io: 
       // A connection-level error (id null), or a reply nobody waits for any more.
       if (id === null && isObject(msg.error)) {
         agentSaid = String(msg.error.message);
-        log('agent reported an error', { error: msg.error });
+        log('agent reported an error', { error: msg.error }, 'warn');
       }
       return;
     }

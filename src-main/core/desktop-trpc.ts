@@ -16,6 +16,18 @@ export interface DesktopContext {
   hosts: HostManager;
   mode: 'electron' | 'browser';
   version: string;
+  /** The desktop log ("Open logs"); absent where the shell keeps none (tests). */
+  logs?: DesktopLogs | undefined;
+}
+
+/** The desktop's log as the UI reaches it: Electron opens the folder, browser mode shows the tail. */
+export interface DesktopLogs {
+  dir: string;
+  file: string;
+  /** The last `maxBytes` of the log, from a line start. */
+  tail(maxBytes: number): string;
+  /** Opens the folder in the OS file manager (Electron's shell); absent in browser mode. */
+  openFolder?: (() => Promise<void>) | undefined;
 }
 
 /** The closed set of error codes the UI understands, beside tRPC's own (agent codes pass through). */

@@ -13,11 +13,13 @@
  * session's reconnects, and nowhere else.
  */
 import type { AgentHello } from '../../agent/src/rpc/protocol.js';
+import { agentStderrRelay } from './agent-stderr.js';
 import { DeployError, ensureAgent, type AgentBundle, type DeployProgress } from './agent-deploy.js';
 import { AgentLinkError } from './agent-link.js';
 import type { SessionSource } from './agent-proxy.js';
 import { openAgentSession, type AgentSession } from './agent-session.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import type { LogFn } from './log-file.js';
 import type { ConnectTarget, Hop } from './host-target.js';
 import { PrivilegeError, type PrivilegeMode } from './privilege.js';
 import { execAsRoot } from './root-exec.js';
@@ -68,7 +70,8 @@ export interface HostConnectionDeps {
   backoff?: BackoffOptions | undefined;
   keepalive?: { intervalMs: number; countMax: number } | undefined;
   readyTimeoutMs?: number | undefined;
-  log: (msg: string, fields?: Record<string, unknown>) => void;
+  /** The desktop log (log-file.ts); never receives a secret. */
+  log: LogFn;
 }
 
 /** Errors another attempt cannot fix; `code` of each is the stable UI code. */
@@ -180,7 +183,7 @@ export class HostConnection implements SessionSource {
           sudoPassword: this.secrets.sudoPassword,
           verify: this.#verify,
           log: this.deps.log,
-          onStderr: (text) => this.deps.log('agent stderr', { host: this.target.label, text: text.slice(0, 2000) }),
+          onStderr: agentStderrRelay(this.deps.log, this.target.label),
         });
         break;
       } catch (err) {
@@ -287,7 +290,7 @@ export class HostConnection implements SessionSource {
   }
 
   #lost(why: AgentLinkError): void {
-    this.deps.log('agent connection lost; reconnecting', { host: this.target.label, code: why.code, message: why.message });
+    this.deps.log('agent connection lost; reconnecting', { host: this.target.label, code: why.code, message: why.message }, 'warn');
     this.#session = undefined;
     void this.#retry(1, why.message);
   }
@@ -302,7 +305,7 @@ export class HostConnection implements SessionSource {
       await this.#establish();
     } catch (err) {
       if (this.#gone) return;
-      this.deps.log('reconnect attempt failed', { host: this.target.label, attempt, code: errorCode(err), message: (err as Error).message });
+      this.deps.log('reconnect attempt failed', { host: this.target.label, attempt, code: errorCode(err), message: (err as Error).message }, 'warn');
       if (isPermanent(err)) {
         this.#closeChain();
         return this.#end(err);

@@ -17,6 +17,7 @@ import { summarizeKnownKey } from './host-key-check.js';
 import { HostConnection as Connection, type HostConnectionDeps, type HostInfo, type HostState, type SessionSecrets } from './host-connection.js';
 import { resolveTarget, type AdHocTarget, type ConnectTarget, type Hop } from './host-target.js';
 import { knownHostsName, lookupKnownHost, removeKnownHost } from './known-hosts.js';
+import type { LogFn } from './log-file.js';
 import type { AppPaths } from './paths.js';
 import { ProfileError, ProfileStore, type HostProfile } from './profiles.js';
 import { noSecretStore, type SecretKind, type SecretStore } from './secrets.js';
@@ -64,8 +65,8 @@ export interface HostStateEvent {
 
 export interface HostManagerOptions {
   secrets?: SecretStore;
-  /** Structured log sink; never receives a secret. */
-  log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** The desktop log (log-file.ts): connection states, reconnects, the agents' stderr; never a secret. */
+  log?: LogFn;
   /** Default: ~/.ssh/config. */
   sshConfigPath?: string;
   /** For hops whose ssh config names none. Default: ~/.ssh/known_hosts. */
@@ -115,6 +116,7 @@ export class HostManager {
     const id = opts.hostId ?? randomUUID();
     if (this.#hosts.has(id)) throw new Error(`host id ${id} is in use`);
     const conn = new Connection(id, target, secrets, this.#deps(), (state) => {
+      this.#logState(target.label, state);
       this.events.emit('state', { hostId: id, label: target.label, state } satisfies HostStateEvent);
       if (state.status === 'disconnected') this.#hosts.delete(id);
     });
@@ -254,6 +256,15 @@ export class HostManager {
   /** Whether "remember" is offered, and if not, why (the UI shows it). */
   secretStorage(): { persistent: boolean; reason?: string | undefined } {
     return { persistent: this.#secrets.persistent, reason: this.#secrets.persistent ? undefined : this.#secrets.unavailableReason };
+  }
+
+  /** One line per state change; deploy progress only at its phases, not per percent. */
+  #logState(host: string, state: HostState): void {
+    const log = this.opts.log;
+    if (!log || (state.status === 'deploying' && state.phase === 'uploading' && state.sent !== 0)) return;
+    const { status, ...details } = state;
+    const level = status === 'reconnecting' || (status === 'disconnected' && state.error) ? 'warn' : 'info';
+    log(`host ${status}`, { host, ...details }, level);
   }
 
   /** This session's secrets: what the request carries, else what the store kept for the profile (never sudo's). */

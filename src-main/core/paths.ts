@@ -8,6 +8,8 @@ import path from 'node:path';
 
 export interface AppPaths {
   dataDir: string;
+  /** The desktop's rotating log (log-file.ts): <data dir>/logs. */
+  logDir: string;
   knownHostsPath: string;
   /** Folder holding the agent bundles built for hosts (dist/agent in a checkout). */
   agentDistDir: string;
@@ -19,6 +21,7 @@ export function appPaths(appRoot: string, env: NodeJS.ProcessEnv = process.env):
   const dataDir = env.WGPILOT_DATA_DIR ?? path.join(env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'wgpilot');
   return {
     dataDir,
+    logDir: path.join(dataDir, 'logs'),
     knownHostsPath: path.join(dataDir, 'known_hosts'),
     agentDistDir: env.WGPILOT_AGENT_DIST ?? path.join(appRoot, 'dist', 'agent'),
     remoteAgentDir: env.WGPILOT_REMOTE_AGENT_DIR ?? DEFAULT_INSTALL_DIR,

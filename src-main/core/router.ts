@@ -6,12 +6,13 @@
  */
 import { on } from 'node:events';
 import { z } from 'zod';
-import { domain, t, type DesktopContext } from './desktop-trpc.js';
+import { TRPCError } from '@trpc/server';
+import { domain, t, type DesktopContext, type DesktopLogs } from './desktop-trpc.js';
 import type { HostStateEvent } from './hosts.js';
 import { AUTH_KINDS, profileInputSchema } from './profiles.js';
 import { agentProxyRouter } from './router-agent.js';
 
-export type { DesktopContext, DesktopErrorCode } from './desktop-trpc.js';
+export type { DesktopContext, DesktopErrorCode, DesktopLogs } from './desktop-trpc.js';
 
 const connectInput = z
   .object({
@@ -35,10 +36,35 @@ const connectInput = z
   })
   .refine((r) => r.profileId || r.alias || (r.host && r.username), 'Pick a profile or an alias, or give host and user');
 
+const DEFAULT_TAIL_BYTES = 64 * 1024;
+const MAX_TAIL_BYTES = 1 << 20;
+
+function requireLogs(ctx: DesktopContext): DesktopLogs {
+  if (!ctx.logs) throw new TRPCError({ code: 'NOT_FOUND', message: 'This desktop keeps no log file.' });
+  return ctx.logs;
+}
+
 export const desktopRouter = t.router({
   app: t.router({
     /** Version, carrier, and whether "remember" can keep SSH secrets here (if not, why). */
     info: t.procedure.query(({ ctx }) => ({ version: ctx.version, mode: ctx.mode, secrets: ctx.hosts.secretStorage() })),
+    logs: t.router({
+      /**
+       * "Open logs": where the shell can (Electron), the folder opens in the file manager and
+       * `opened` is true; otherwise the UI shows the tail (`app.logs.tail`) itself.
+       */
+      open: t.procedure.mutation(async ({ ctx }) => {
+        const logs = requireLogs(ctx);
+        if (!logs.openFolder) return { opened: false, dir: logs.dir, file: logs.file };
+        await logs.openFolder();
+        return { opened: true, dir: logs.dir, file: logs.file };
+      }),
+      /** The end of the desktop log (default 64 KiB, at most 1 MiB). */
+      tail: t.procedure.input(z.object({ maxBytes: z.number().int().min(1).max(MAX_TAIL_BYTES).optional() }).optional()).query(({ ctx, input }) => {
+        const logs = requireLogs(ctx);
+        return { dir: logs.dir, file: logs.file, text: logs.tail(input?.maxBytes ?? DEFAULT_TAIL_BYTES) };
+      }),
+    }),
   }),
   profiles: t.router({
     list: t.procedure.query(({ ctx }) => domain(() => ctx.hosts.profiles.list())),

@@ -11,8 +11,12 @@ export interface Notification {
   body: string;
 }
 
-/** The notification for an event, or null for events that do not deserve one. */
+/**
+ * The notification for an event, or null for events that do not deserve one — including alerts
+ * whose rule says `notify.desktop: false` (they still show in the app's event feed).
+ */
 export function alertNotification(e: AgentEvent, hostLabel: string): Notification | null {
+  if (e.type === 'alert' && e.desktop === false) return null;
   if (e.type === 'alert') return { title: `${e.state === 'firing' ? 'Alert' : 'Resolved'} on ${hostLabel}`, body: e.message };
   if (e.type === 'reconcile' && e.failed.length > 0) return { title: `Reconcile failed on ${hostLabel}`, body: e.failed.join('; ') };
   if (e.type === 'peer-expired') return { title: `Peer expired on ${hostLabel}`, body: `${e.name} was disabled (its expiry passed)` };

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostManager } from '../core/hosts.js';
+import { openDesktopLog } from '../core/log-file.js';
 import { appPaths } from '../core/paths.js';
 import { desktopRouter } from '../core/router.js';
 import { watchAlerts } from './alerts.js';
@@ -24,7 +25,14 @@ import { loadWindowState, MIN_SIZE, placeWindow, trackWindowState } from './wind
 const here = path.dirname(fileURLToPath(import.meta.url));
 const appRoot = path.resolve(here, '../..');
 const paths = appPaths(appRoot, { ...process.env, WGPILOT_DATA_DIR: process.env.WGPILOT_DATA_DIR ?? app.getPath('userData') });
-const hosts = new HostManager(paths, { secrets: keychainSecretStore(paths.dataDir) });
+// The desktop log (<userData>/logs/wgpilot.log, rotated): "Open logs" opens its folder.
+const { log, logs } = openDesktopLog(paths.logDir, {
+  openFolder: async (dir) => {
+    const failure = await shell.openPath(dir);
+    if (failure) throw new Error(`could not open ${dir}: ${failure}`);
+  },
+});
+const hosts = new HostManager(paths, { secrets: keychainSecretStore(paths.dataDir), log });
 const windowStateFile = path.join(paths.dataDir, 'window-state.json');
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;
 const rendererDir = path.join(here, '../renderer');
@@ -55,7 +63,7 @@ class IpcSocket extends EventEmitter {
 }
 
 // The connection handler never touches `wss` (only applyWSSHandler does); its type asks for one.
-const handle = getWSConnectionHandler({ wss: undefined as never, router: desktopRouter, createContext: () => ({ hosts, mode: 'electron' as const, version: app.getVersion() }) });
+const handle = getWSConnectionHandler({ wss: undefined as never, router: desktopRouter, createContext: () => ({ hosts, mode: 'electron' as const, version: app.getVersion(), logs }) });
 const sockets = new Map<number, IpcSocket>();
 
 function dropSocket(id: number): void {
@@ -122,6 +130,7 @@ function createWindow(): void {
 }
 
 void app.whenReady().then(() => {
+  log('wgpilot started', { version: app.getVersion(), mode: 'electron', pid: process.pid });
   protocol.handle(APP_SCHEME, (request) => {
     const r = resolveAppRequest(request.url, rendererDir);
     return new Response(r.file ? fs.readFileSync(r.file) : r.status === 404 ? 'not found' : 'bad request', { status: r.status, headers: r.headers });

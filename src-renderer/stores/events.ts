@@ -1,7 +1,8 @@
 /**
  * useEventsStore: each connected host's live event feed (`monitor.events`: kernel link changes,
- * reconcile fixes, alerts, expiries) and its open alerts. Firing alerts also become notices, so
- * they are seen from any view; the Electron shell raises OS notifications for them itself.
+ * reconcile fixes, alerts, expiries) and its open alerts. Alerts also become notices, so they are
+ * seen from any view, unless their rule says `notify.desktop: false`; the Electron shell raises
+ * OS notifications for them itself (same rule).
  */
 import type { AgentEvent } from '../../agent/src/services/events.js';
 import { defineStore } from 'pinia';
@@ -59,7 +60,8 @@ export const useEventsStore = defineStore('events', () => {
     if (h.feed.length > EVENTS_KEPT) h.feed.length = EVENTS_KEPT;
     h.unseen++;
     if (e.type === 'alert') {
-      notices.push({ kind: e.state === 'firing' ? 'warning' : 'success', title: e.state === 'firing' ? 'Alert' : 'Alert resolved', message: e.message });
+      // A rule with notify.desktop false stays in the feed and the open alerts, without a notice.
+      if (e.desktop !== false) notices.push({ kind: e.state === 'firing' ? 'warning' : 'success', title: e.state === 'firing' ? 'Alert' : 'Alert resolved', message: e.message });
       void loadAlerts(hostId);
     }
   }

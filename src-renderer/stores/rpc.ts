@@ -43,3 +43,15 @@ export const useRpcStore = defineStore('rpc', () => {
 
   return { carrier, desktop, agent, useClients };
 });
+
+/**
+ * hostSettings reads a host's settings (the proposals for new networks and peers); {} when the
+ * host cannot say (not connected, an older agent): the forms then propose their own defaults.
+ */
+export async function hostSettings(rpc: { agent(hostId: string): AgentClient }, hostId: string): Promise<Awaited<ReturnType<AgentClient['settings']['get']['query']>>> {
+  try {
+    return await rpc.agent(hostId).settings.get.query();
+  } catch {
+    return {};
+  }
+}

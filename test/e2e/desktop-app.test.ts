@@ -11,12 +11,30 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, type LabStatus } from '../lab/lab.js';
 import { launchApp, type AppUnderTest } from '../support/browser.js';
-import { until } from '../support/until.js';
 import { bringUpClient, type WgClient } from '../support/wg-client.js';
 
 const IFACE_PREFIX = 'wgl-e';
 const SUBNET = '10.77.0.0/24';
 const PORT = 51877;
+
+/** Resolves when `child` prints its "bound" line; rejects if it exits first or takes over 10 s. */
+function boundLine(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the port squatter did not bind within 10 s')), 10_000);
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('bound')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the port squatter exited (${code}) before binding`));
+    });
+  });
+}
 
 describe('desktop app (browser mode, lab host)', () => {
   const lab = new Lab({ name: process.env.WGPILOT_LAB_NAME });
@@ -90,9 +108,9 @@ describe('desktop app (browser mode, lab host)', () => {
   step("refuses bad network input with the host's own error on the field, then creates the network", async () => {
     const { page } = app;
     // A UDP socket held by another process on the host: the port check names it as you type.
-    squatter = lab.spawnIn(status.host.ns, ['python3', '-c', `import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', ${PORT + 1})); time.sleep(600)`], { stdio: 'ignore' });
-    // The form asks once per typed port: the squatter must hold it by then (python starts slowly on a busy machine).
-    await until(async () => (await lab.exec(status.host.ns, ['ss', '-uanH', `sport = :${PORT + 1}`])).stdout.trim() !== '', 10_000, 'the squatter to bind its port');
+    // It says so once bind() returned, and the form is checked only after that.
+    squatter = lab.spawnIn(status.host.ns, ['python3', '-c', `import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', ${PORT + 1})); print('bound', flush=True); time.sleep(600)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await boundLine(squatter);
     await page.goto(`${new URL(page.url()).origin}/#/host/${hostId}/networks`);
     await page.getByTestId('new-network').click();
     const form = page.getByTestId('network-form');
@@ -168,6 +186,18 @@ describe('desktop app (browser mode, lab host)', () => {
     } finally {
       ping.kill('SIGTERM');
     }
+  });
+
+  step("'Open logs' shows the desktop log: the connection, and the agent's own lines", async () => {
+    const { page } = app;
+    await page.getByTestId('open-logs').click();
+    await page.waitForURL(/#\/logs$/);
+    const tail = page.getByTestId('log-tail');
+    await expect.poll(() => tail.textContent(), { timeout: 10_000 }).toMatch(/INFO {2}host connected host=/);
+    // The agent's stderr, relayed line by line at its own level (its stdio logs JSON).
+    expect(await tail.textContent()).toMatch(/INFO {2}agent: connection open host="lab host" cmd=stdio/);
+    expect(await page.getByTestId('log-file').textContent()).toBe(path.join(app.paths.logDir, 'wgpilot.log'));
+    await app.screenshot('view-desktop-log');
   });
 
   step('shows every view (screenshots, light and dark)', async () => {

@@ -126,6 +126,15 @@ describe('lab (wgx, block 19, 2 peers)', () => {
     expect(again).toEqual(first);
   });
 
+  it('another lab on the same block, or this name on the other block, is refused naming wgx; nothing is made', async () => {
+    const namespaces = async () => (await run(['ip', 'netns', 'list'])).stdout;
+    const before = await namespaces();
+    await expect(new Lab({ name: 'wgy', block: 19, peers: 1 }).up()).rejects.toThrow(/address block 198\.19\.0\.0\/16 is in use by lab 'wgx' .*npm run lab -- down --name wgx/);
+    await expect(new Lab({ name: 'wgx', block: 18, peers: 1 }).up()).rejects.toThrow(/lab 'wgx' is already up on 198\.19\.0\.0\/16/);
+    expect(await namespaces()).toEqual(before);
+    expect(await lab.status()).toEqual(first);
+  });
+
   it('ssh logs in as root with the lab key and the pinned host key', async () => {
     const { host } = first;
     const { stdout } = await run(['ssh', '-F', 'none', '-i', host.keyPath,

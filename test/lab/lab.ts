@@ -16,6 +16,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { addressHolder, claimLab, releaseLab } from './claims.js';
 import {
   SSH_PORT, ensureSshd, knownHostsLine, readPublicKey, sshPaths, sshdPid, writeSshFiles, type SshPaths,
 } from './sshd.js';
@@ -117,6 +118,7 @@ export class Lab {
     assertRoot();
     const t = this.#topo;
     const u = this.#users;
+    await this.#claim();
     await writeSshFiles(t, this.#ssh, ['root', u.nopasswd.name, u.passwd.name]);
     await ensureUsers(t, u);
     const present = new Set(await listNamespaces());
@@ -132,6 +134,25 @@ export class Lab {
     await ensureSshd(this.#ssh.host);
     await ensureSshd(this.#ssh.out);
     return this.status();
+  }
+
+  /**
+   * #claim takes the lab's block and name (claims.ts) and checks that no unclaimed interface in
+   * the root namespace already holds an address of the block; either conflict is an error that
+   * names the other lab, before anything is created.
+   */
+  async #claim(): Promise<void> {
+    const t = this.#topo;
+    await claimLab(t.name, t.block, { isAlive: async (name) => (await listNamespaces()).some((ns) => isLabNamespace(name, ns)) });
+    const holder = addressHolder((await run(['ip', '-j', 'addr', 'show'])).stdout, t.block, t.rootIf);
+    if (holder) {
+      await releaseLab(t.name);
+      const other = /^([a-z][a-z0-9]{0,9})-root$/.exec(holder.ifname)?.[1];
+      throw new Error(
+        `address block 198.${t.block}.0.0/16 is in use by ${other ? `lab '${other}' (` : ''}interface ${holder.ifname}, ${holder.address}${other ? ')' : ''}; ` +
+          `bring it down first${other ? ` (npm run lab -- down --name ${other})` : ''} or use the other block (--block ${t.block === 18 ? 19 : 18})`,
+      );
+    }
   }
 
   /**
@@ -161,6 +182,7 @@ export class Lab {
       });
     }
     await rm(t.dir, { recursive: true, force: true });
+    await releaseLab(t.name);
   }
 
   /**

@@ -33,9 +33,9 @@ export function spawnAgent(args: string[], opts: SpawnOptions & { env?: NodeJS.P
   return { child, stderr: () => err, exited };
 }
 
-/** Starts the daemon on `stateDir` and waits until its socket accepts connections. */
+/** Starts the daemon on `stateDir` (JSON logs, which tests read) and waits until its socket accepts connections. */
 export async function startDaemon(stateDir: string, env: NodeJS.ProcessEnv = {}): Promise<AgentProcess & { socketPath: string }> {
-  const agent = spawnAgent(['serve', '--state-dir', stateDir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const agent = spawnAgent(['serve', '--state-dir', stateDir, '--log-format', 'json'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const socketPath = path.join(stateDir, 'agent.sock');
   for (const end = Date.now() + 15_000; !agent.stderr().includes('"msg":"listening"'); await sleep(20)) {
     if (agent.child.exitCode !== null) throw new Error(`daemon exited early: ${agent.stderr()}`);

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { HostManager, type HostManagerOptions } from '../../src-main/core/hosts.js';
+import { openDesktopLog } from '../../src-main/core/log-file.js';
 import { appPaths, type AppPaths } from '../../src-main/core/paths.js';
 import { startWebServer, type WebServer } from '../../src-main/web/server.js';
 
@@ -38,8 +39,10 @@ export async function launchApp(env: Record<string, string> = {}, options: HostM
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wgpilot-e2e-'));
   const paths = appPaths(repoRoot, { ...process.env, WGPILOT_DATA_DIR: dataDir, ...env });
   const { colorScheme, viewport, ...hostOptions } = options;
-  const hosts = new HostManager(paths, hostOptions);
-  const server = await startWebServer({ rendererDir: path.join(repoRoot, 'out/renderer'), context: { hosts, mode: 'browser', version: 'test' } });
+  // The desktop log, as browser mode keeps it (its "Open logs" view reads it).
+  const { log, logs } = openDesktopLog(paths.logDir);
+  const hosts = new HostManager(paths, { log, ...hostOptions });
+  const server = await startWebServer({ rendererDir: path.join(repoRoot, 'out/renderer'), context: { hosts, mode: 'browser', version: 'test', logs } });
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });

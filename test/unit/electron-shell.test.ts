@@ -106,6 +106,12 @@ describe('alert notifications', () => {
     expect(alertNotification({ type: 'link', time: 0, action: 'new', interface: 'wg0', up: true, mtu: 1420 }, 'lab')).toBeNull();
   });
 
+  it('honours the rule: notify.desktop false raises no OS notification', () => {
+    const alert = { type: 'alert', time: 0, state: 'firing', ruleId: 1, alertId: 2, resourceType: 'peer', resourceId: '3', message: 'x' } as const;
+    expect(alertNotification({ ...alert, desktop: false }, 'lab')).toBeNull();
+    expect(alertNotification({ ...alert, desktop: true }, 'lab')).not.toBeNull();
+  });
+
   it('subscribes per connected host and stops at disconnect', () => {
     let onState: ((e: never) => void) | undefined;
     const unsubscribe = vi.fn();

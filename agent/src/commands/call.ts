@@ -9,8 +9,8 @@
  * - Subscriptions print one JSON line per event until `--count N` events or Ctrl-C.
  * - Errors go to stderr as `{"error":{"appCode","message"}}`, exit status 1; usage errors 2.
  *
- * Options: --state-dir D ($WGPILOT_STATE_DIR), --in-process (never use the daemon),
- * --count N, and the host options of host-options.ts (--netns, --interface-prefix, …).
+ * Options: specs.ts (`wgpilot-agent call --help`); usage errors (a bad flag, an unknown
+ * procedure, input that is not JSON) exit 2, everything that fails while running exits 1.
  */
 import fs from 'node:fs';
 import type net from 'node:net';
@@ -24,23 +24,12 @@ import { MAX_LINE_BYTES } from '../rpc/protocol.js';
 import { clientIdentityFromEnv, isPrivileged } from '../rpc/identity.js';
 import { agentRouter } from '../rpc/router.js';
 import { createCallerFactory, type AgentContext } from '../rpc/trpc.js';
+import { UsageError, type OptionValues } from './args.js';
 import { lazyDomain } from './host-options.js';
-import { flag, logLevel, socketPath } from './options.js';
+import { parseCount, resolveSettings, socketPath, type AgentSettings } from './options.js';
+import { EXIT } from './specs.js';
 
 type ProcType = 'query' | 'mutation' | 'subscription';
-
-/** Flags that take a value, so their values are not mistaken for the procedure or its input. */
-const VALUE_FLAGS = new Set(['--state-dir', '--netns', '--interface-prefix', '--wireguard-go', '--count']);
-
-function positionals(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? '';
-    if (VALUE_FLAGS.has(a)) i++;
-    else if (a === '-' || !a.startsWith('--')) out.push(a);
-  }
-  return out;
-}
 
 function procedures(): Map<string, AnyProcedure> {
   return new Map(Object.entries(agentRouter._def.procedures as unknown as Record<string, AnyProcedure>));
@@ -59,16 +48,19 @@ export function listing(): Array<{ procedure: string; type: ProcType; input: unk
   });
 }
 
-export async function call(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [path, rawInput] = positionals(args);
+export async function call(values: OptionValues, positionals: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const settings = resolveSettings('call', values, env);
+  const count = typeof values.count === 'string' ? parseCount(values.count, '--count', 'call') : Infinity;
+  if (count === 0) throw new UsageError('call', '--count: must be at least 1 (leave it out to print events until Ctrl-C)');
+  const [path, rawInput] = positionals;
   if (path === undefined) {
     process.stdout.write(JSON.stringify(listing(), null, 2) + '\n');
-    return 0;
+    return EXIT.ok;
   }
   const proc = procedures().get(path);
   if (!proc) {
     process.stderr.write(JSON.stringify({ error: { appCode: 'NOT_FOUND', message: `no procedure '${path}' (run \`wgpilot-agent call\` for the list)` } }) + '\n');
-    return 2;
+    return EXIT.usage;
   }
   let input: unknown;
   try {
@@ -76,22 +68,22 @@ export async function call(args: readonly string[], env: NodeJS.ProcessEnv = pro
     input = text === undefined || text.trim() === '' ? undefined : JSON.parse(text);
   } catch (err) {
     process.stderr.write(JSON.stringify({ error: { appCode: 'INVALID_INPUT', message: `input is not JSON: ${(err as Error).message}` } }) + '\n');
-    return 2;
+    return EXIT.usage;
   }
-  const count = Number(flag(args, '--count') ?? 0) || Infinity;
   const type = proc._def.type as ProcType;
-  const daemon = args.includes('--in-process') ? null : await connectDaemon(socketPath(args, env));
-  return daemon ? viaDaemon(daemon, path, type, input, count, env) : inProcess(args, env, path, type, input, count);
+  const daemon = values['in-process'] === true ? null : await connectDaemon(socketPath(settings));
+  return daemon ? viaDaemon(daemon, path, type, input, count, env) : inProcess(settings, env, path, type, input, count);
 }
 
 function printError(appCode: string, message: string): number {
   process.stderr.write(JSON.stringify({ error: { appCode, message } }) + '\n');
-  return 1;
+  return EXIT.failure;
 }
 
-async function inProcess(args: readonly string[], env: NodeJS.ProcessEnv, path: string, type: ProcType, input: unknown, count: number): Promise<number> {
-  const log = createLogger({ level: logLevel(env) === 'info' ? 'warn' : logLevel(env), fields: { cmd: 'call', pid: process.pid } });
-  const domain = lazyDomain(args, env, log, { daemons: 'detached', reconcileIntervalMs: 0, monitorIntervalMs: 0 }, false);
+async function inProcess(settings: AgentSettings, env: NodeJS.ProcessEnv, path: string, type: ProcType, input: unknown, count: number): Promise<number> {
+  // Quiet by default: stdout is the result, stderr the error; routine info lines would be noise.
+  const log = createLogger({ level: settings.logLevel ?? 'warn', format: settings.logFormat, fields: { cmd: 'call', pid: process.pid } });
+  const domain = lazyDomain(settings, log, { daemons: 'detached', reconcileIntervalMs: 0, monitorIntervalMs: 0 }, false);
   const ctx: AgentContext = {
     user: clientIdentityFromEnv(env).user,
     privileged: isPrivileged(),
@@ -105,14 +97,14 @@ async function inProcess(args: readonly string[], env: NodeJS.ProcessEnv, path: 
     const result = await fn(input);
     if (type !== 'subscription') {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      return 0;
+      return EXIT.ok;
     }
     let n = 0;
     for await (const event of result as AsyncIterable<unknown>) {
       process.stdout.write(JSON.stringify(event) + '\n');
       if (++n >= count) break;
     }
-    return 0;
+    return EXIT.ok;
   } catch (err) {
     const e = err instanceof TRPCError ? err : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: err });
     const cause = e.cause as { message?: string } | undefined;

@@ -1,22 +1,27 @@
 /**
- * `wgpilot-agent stdio [--state-dir D]`: what the desktop runs over SSH. Bridges to the daemon's
- * socket when one answers; otherwise serves the router in-process on stdin/stdout (hello says
+ * `wgpilot-agent stdio`: what the desktop runs over SSH. Bridges to the daemon's socket when one
+ * answers; otherwise serves the router in-process on stdin/stdout (hello says
  * `mode: "in-process"`). stdout carries protocol only.
  */
-import { createLogger } from '../log.js';
+import { createLogger, isJournalStream } from '../log.js';
 import { bridge, connectDaemon, redirectConsoleToStderr } from '../rpc/carriers/stdio.js';
 import { clientIdentityFromEnv } from '../rpc/identity.js';
 import { createAgentServer } from '../rpc/server.js';
+import type { OptionValues } from './args.js';
 import { lazyDomain } from './host-options.js';
-import { logLevel, socketPath } from './options.js';
+import { resolveSettings, socketPath } from './options.js';
+import { EXIT } from './specs.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
-export async function stdio(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function stdio(values: OptionValues, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   redirectConsoleToStderr();
-  const log = createLogger({ level: logLevel(env), fields: { cmd: 'stdio', pid: process.pid } });
+  const settings = resolveSettings('stdio', values, env);
+  // A program reads this stderr (the desktop, over SSH): `auto` means JSON here, not text.
+  const format = settings.logFormat === 'auto' && !isJournalStream(env) ? 'json' : settings.logFormat;
+  const log = createLogger({ level: settings.logLevel ?? 'info', format, fields: { cmd: 'stdio', pid: process.pid } });
   const identity = clientIdentityFromEnv(env);
-  const path = socketPath(args, env);
+  const path = socketPath(settings);
 
   const daemon = await connectDaemon(path);
   if (daemon) {
@@ -26,7 +31,7 @@ export async function stdio(args: readonly string[], env: NodeJS.ProcessEnv = pr
     log.debug('no daemon; serving in-process', { socketPath: path });
     // In-process for this session, opened on the first domain call; wireguard-go is started
     // detached, so interfaces outlive the session.
-    const domain = lazyDomain(args, env, log, { daemons: 'detached' }, true);
+    const domain = lazyDomain(settings, log, { daemons: 'detached' }, true);
     const conn = createAgentServer({ mode: 'in-process', services: domain.services, log }).serve({ input: process.stdin, output: process.stdout }, identity);
     const onSignal = () => conn.close('signal');
     for (const s of SIGNALS) process.on(s, onSignal);
@@ -36,5 +41,5 @@ export async function stdio(args: readonly string[], env: NodeJS.ProcessEnv = pr
   }
   // stdin would keep the process alive after the peer went away through stdout alone.
   process.stdin.destroy();
-  return 0;
+  return EXIT.ok;
 }

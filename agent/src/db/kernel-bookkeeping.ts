@@ -14,6 +14,8 @@
  * - OwnedInterfacesRepo (`owned_interfaces`): names of interfaces the agent created. Claimed in
  *   the transaction that creates the network; released only after the kernel confirmed the
  *   interface is gone, so an interrupted delete still knows the interface is ours to remove.
+ *   A name no network uses whose interface is absent from a fresh observation is released
+ *   too (`releaseAbsent`): nothing is left to remove.
  */
 import { notFound } from './errors.js';
 import { systemClock, toDate, type Clock, type Db } from './rows.js';
@@ -173,5 +175,19 @@ export class OwnedInterfacesRepo {
 
   names(): string[] {
     return this.list().map((o) => o.name);
+  }
+
+  /**
+   * releaseAbsent forgets the names no network uses any more whose interface the kernel does
+   * not have (`present` is a fresh observation of the names in `scope`, or of all names when
+   * `scope` is undefined): there is nothing left to delete, so nothing to keep the name for.
+   * Without this a create whose interface never came to be (rolled back), or the delete of a
+   * disabled network (its interface already gone), would keep the name claimed for ever.
+   * Returns the released names.
+   */
+  releaseAbsent(present: ReadonlySet<string>, scope?: ReadonlySet<string>): string[] {
+    const gone = this.list().filter((o) => o.networkId === null && !present.has(o.name) && (scope === undefined || scope.has(o.name)));
+    for (const o of gone) this.release(o.name);
+    return gone.map((o) => o.name);
   }
 }

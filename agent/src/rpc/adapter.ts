@@ -14,7 +14,8 @@ import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown, isTrackedEnv
 import { isObservable, observableToAsyncIterable } from '@trpc/server/observable';
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { Logger } from '../log.js';
-import { LineSplitter, parseObjectLine, RateLimitedWarning } from './framing.js';
+import { appCodeOf } from './errors.js';
+import { describeLine, LineSplitter, parseObjectLine, RateLimitedWarning } from './framing.js';
 import { IDENTIFY_TIMEOUT_MS, MAX_LINE_BYTES, MAX_LIVE_REQUESTS, MAX_SKIPPED_LINES, type AgentHello, type ClientIdentity } from './protocol.js';
 import type { ConnectionInfo } from './trpc.js';
 
@@ -109,8 +110,11 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
   }
 
   function shapeOf(error: TRPCError, path: string | undefined, type: Request['method'] | undefined) {
-    if (error.code === 'INTERNAL_SERVER_ERROR') log.error('procedure failed', { path, error, stack: error.stack });
-    else log.debug('procedure error', { path, code: error.code, message: error.message });
+    // A refusal (bad input, not found, a conflict) is the caller's business, not the host's: only
+    // a failure the API calls INTERNAL is an error in the log, with its cause chain.
+    const appCode = appCodeOf(error);
+    if (appCode === 'INTERNAL') log.error('procedure failed', { path, error });
+    else log.debug('procedure refused', { path, appCode, message: error.message });
     try {
       return getErrorShape({ config, error, type: type ?? 'unknown', path, input: undefined, ctx });
     } catch (cause) {
@@ -135,7 +139,7 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
     const msg = parseObjectLine(line);
     if (msg === null) {
       skipped++;
-      skippedWarning.hit({ bytes: Buffer.byteLength(line), skipped });
+      skippedWarning.hit({ ...describeLine(line), skipped });
       if (skipped > MAX_SKIPPED_LINES) {
         sendError(null, new TRPCError({ code: 'PARSE_ERROR', message: `More than ${MAX_SKIPPED_LINES} lines that are not protocol messages` }));
         shutdown('garbage');
@@ -148,7 +152,8 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
       request = parseTRPCMessage(msg, config.transformer);
     } catch (cause) {
       const id = typeof msg.id === 'string' || typeof msg.id === 'number' ? msg.id : null;
-      invalidWarning.hit({ bytes: Buffer.byteLength(line) });
+      // Size and a numeric id only: the method, a string id and the parser's message quote the line.
+      invalidWarning.hit({ bytes: Buffer.byteLength(line), ...(typeof id === 'number' ? { id } : {}) });
       if (id !== null) sendError(id, new TRPCError({ code: 'PARSE_ERROR', message: `Invalid message: ${(cause as Error).message}`, cause }));
       return;
     }
@@ -297,7 +302,7 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
       splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     } catch (error) {
       // A bug of ours (e.g. in building a context), not the peer's: end this connection, not the process.
-      log.error('connection failed', { error, stack: (error as Error).stack });
+      log.error('connection failed', { error });
       sendError(null, error);
       shutdown('internal error');
     }

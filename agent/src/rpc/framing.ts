@@ -56,6 +56,21 @@ export class LineSplitter {
 }
 
 /**
+ * What a skipped line was, for the log — its kind and size, never its contents: a protocol line
+ * can carry a private key (a config download, an import), and logs outlive sessions.
+ */
+export function describeLine(line: string): { kind: string; bytes: number } {
+  let kind: string;
+  try {
+    const v: unknown = JSON.parse(line);
+    kind = v === null ? 'JSON null' : Array.isArray(v) ? 'JSON array' : `JSON ${typeof v}`;
+  } catch {
+    kind = line.trim() === '' ? 'empty' : 'not JSON';
+  }
+  return { kind, bytes: Buffer.byteLength(line) };
+}
+
+/**
  * A warning a peer can trigger at line rate (garbage lines, invalid messages), logged at most
  * once per interval with the number held back since, so a flood cannot fill the logs.
  *

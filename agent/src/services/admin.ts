@@ -18,9 +18,11 @@ import type { BackupResult } from '../db/backup.js';
 import type { AlertEvent, AlertRule, NewAlertRule } from '../db/alerts.js';
 import type { AuditEntry, AuditQuery } from '../db/audit.js';
 import type { Settings, SettingKey } from '../db/settings.js';
+import { dnsIssues } from '../domain/validate.js';
 import type { Core } from './core.js';
 import { invalid } from './errors.js';
 import type { ReconcileReport, Reconciler } from './reconcile.js';
+import type { AuditRetention } from './retention.js';
 
 export interface UdpListener {
   address: string;
@@ -36,6 +38,7 @@ export class AdminService {
   constructor(
     private readonly core: Core,
     private readonly reconciler: Reconciler,
+    private readonly retention?: AuditRetention,
   ) {}
 
   /** backup writes a consistent copy of the live database (SQLite online backup). */
@@ -103,10 +106,20 @@ export class AdminService {
     })) as Partial<Settings>;
   }
 
+  /**
+   * setSetting stores a host-wide setting. Each has an effect: `default_dns` and
+   * `default_keepalive` fill new networks and peers that do not say (networks.ts, peers.ts),
+   * `audit_retention_days` prunes the audit log now and daily (retention.ts).
+   */
   setSetting<K extends SettingKey>(key: K, value: Settings[K], user: string): Partial<Settings> {
+    if (key === 'default_dns') {
+      const issues = dnsIssues(value as string[]);
+      if (issues.length > 0) throw invalid(issues.map((i) => i.message).join('; '), issues.map((i) => ({ ...i, field: `value${i.field.slice('dns'.length)}` })));
+    }
     const before = this.core.repos.settings.get(key);
     this.core.repos.settings.set(key, value);
     this.core.audit(user, 'settings.set', 'setting', key, { [key]: before ?? null }, { [key]: value });
+    if (key === 'audit_retention_days') this.retention?.prune();
     return this.settings();
   }
 

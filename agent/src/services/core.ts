@@ -126,6 +126,10 @@ export class Core {
     for (const r of reports) {
       if (r.ok && r.op.kind === 'deleteOrphanInterface') this.repos.ownedInterfaces.release(r.op.interface);
     }
+    // Owned names with no network and no interface (a rolled-back create, a disabled network
+    // deleted) have nothing left to clean up: release them, or they stay "taken" for ever.
+    const present = new Set([...observation.takenNames, ...desired.networks.map((n) => n.interface)]);
+    this.repos.ownedInterfaces.releaseAbsent(present, interfaces ? new Set(interfaces) : undefined);
     const conflicts = planned.conflicts.filter((c) => !interfaces || interfaces.includes(c.interface));
     return { observation, reports, conflicts };
   }

@@ -18,8 +18,10 @@ import { ImportService } from './import.js';
 import type { Kernel } from './kernel.js';
 import { Monitor } from './monitor.js';
 import { NetworksService } from './networks.js';
+import { AlertNotifier, type WebhookOptions } from './notify.js';
 import { PeersService } from './peers.js';
 import { Reconciler, type ReconcileReport } from './reconcile.js';
+import { AuditRetention } from './retention.js';
 import { hostStatus, type HostStatus } from './status.js';
 
 /** The database file inside the state dir. */
@@ -39,6 +41,8 @@ export interface ServicesConfig {
   monitorIntervalMs?: number;
   /** Tests: a box with a fixed key instead of the state dir's key file. */
   box?: SecretBox;
+  /** Alert webhooks: timeouts, retries (tests shorten them). */
+  webhook?: WebhookOptions;
 }
 
 export interface DomainServices {
@@ -50,6 +54,10 @@ export interface DomainServices {
   reconciler: Reconciler;
   monitor: Monitor;
   admin: AdminService;
+  /** Posts alerts to their rules' webhooks. */
+  notifier: AlertNotifier;
+  /** Prunes the audit log to `audit_retention_days`. */
+  retention: AuditRetention;
   status(networkId?: number): Promise<HostStatus>;
   /** Reconciles once (re-applying interrupted writes), then starts the timers and event watch. */
   start(): Promise<ReconcileReport>;
@@ -73,7 +81,9 @@ export function createServices(cfg: ServicesConfig): DomainServices {
     const networks = new NetworksService(core);
     const peers = new PeersService(core);
     const reconciler = new Reconciler(core, { intervalMs: cfg.reconcileIntervalMs ?? 30_000 });
-    const monitor = new Monitor(core, peers, { intervalMs: cfg.monitorIntervalMs ?? 30_000 });
+    const notifier = new AlertNotifier(core, cfg.webhook);
+    const monitor = new Monitor(core, peers, { intervalMs: cfg.monitorIntervalMs ?? 30_000, notify: (state, event) => notifier.alert(state, event) });
+    const retention = new AuditRetention(core);
     return {
       core,
       networks,
@@ -82,17 +92,22 @@ export function createServices(cfg: ServicesConfig): DomainServices {
       imports: new ImportService(core, networks, peers),
       reconciler,
       monitor,
-      admin: new AdminService(core, reconciler),
+      admin: new AdminService(core, reconciler, retention),
+      notifier,
+      retention,
       status: (networkId) => hostStatus(core, networkId),
       async start() {
         const report = await reconciler.start();
         monitor.start();
+        retention.start();
         return report;
       },
       async close() {
         reconciler.stop();
         monitor.stop();
+        retention.stop();
         try {
+          await notifier.close();
           await cfg.kernel.close();
         } finally {
           if (core.db.open) core.db.close();

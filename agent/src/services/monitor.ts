@@ -26,6 +26,8 @@ export const DEFAULT_SNAPSHOT_INTERVAL_MS = 30_000;
 export interface MonitorOptions {
   /** Period of the monitor tick; 0 disables the timer (tests call tick()). */
   intervalMs?: number;
+  /** Called for each alert that fires or resolves (webhooks, notify.ts); must not block. */
+  notify?: (state: 'firing' | 'resolved', event: AlertEvent) => void;
 }
 
 export interface TickResult {
@@ -131,7 +133,9 @@ export class Monitor {
   }
 
   private emitAlert(state: 'firing' | 'resolved', e: AlertEvent): void {
-    this.core.emit({ type: 'alert', time: this.core.now().getTime(), state, ruleId: e.ruleId, alertId: e.id, resourceType: e.resourceType, resourceId: e.resourceId, message: e.message });
+    const desktop = this.core.repos.alertRules.get(e.ruleId)?.notify.desktop ?? true;
+    this.core.emit({ type: 'alert', time: this.core.now().getTime(), state, ruleId: e.ruleId, alertId: e.id, resourceType: e.resourceType, resourceId: e.resourceId, message: e.message, desktop });
+    this.options.notify?.(state, e);
   }
 
   private conditions(rule: AlertRule, observation: HostObservation, now: Date): Condition[] {

@@ -31,6 +31,7 @@ export interface NetworkCreateInput {
   listenPort?: number;
   /** Default: the lowest free <prefix><n>. */
   interface?: string;
+  /** Default: the host's `default_dns` setting, else none. */
   dns?: string[];
   mtu?: number;
   endpointHost?: string | null;
@@ -64,9 +65,11 @@ export class NetworksService {
     return this.core.repos.networks.require(id);
   }
 
+  /** create makes a network; without `dns` it takes the host's `default_dns` setting. */
   create(input: NetworkCreateInput, user: string, extras: CreateExtras = {}): Promise<NetworkWriteResult> {
     return this.core.lock.run(async () => {
-      const { row, warnings } = await this.prepareCreate(input, extras);
+      const dns = input.dns ?? this.core.repos.settings.getOr('default_dns', []);
+      const { row, warnings } = await this.prepareCreate({ ...input, dns }, extras);
       const keys = extras.privateKey ? { privateKey: extras.privateKey, publicKey: extras.privateKey.publicKey() } : generateKeyPair();
       const r = this.core.repos;
       const { value, kernel } = await applyWrite(this.core, {

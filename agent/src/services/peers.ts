@@ -10,7 +10,9 @@
  * - Creates apply straight to the device (`wg set <if> peer …`, one write for a whole batch)
  *   instead of a converge, so adding the 1,000th peer does not re-read 999 others; if that
  *   fails (the interface is missing after a reboot without the daemon), a converge of the
- *   interface repairs it first. Updates and deletes converge the interface.
+ *   interface repairs it first. Updates and deletes converge the interface; an update that
+ *   changes the endpoint also pushes the peer, because the planner leaves endpoints that differ
+ *   alone (roaming) and would never send the new one.
  * - Addresses come from `PeersRepo.createAllocating` (chosen and inserted under SQLite's write
  *   lock), so concurrent creates — even from two processes — never pick the same address.
  */
@@ -42,6 +44,7 @@ export interface PeerCreateInput {
   siteNetworks?: string[];
   allowedIps?: string[] | null;
   endpoint?: string | null;
+  /** Default: the host's `default_keepalive` setting, else 0 (off). */
   persistentKeepalive?: number;
   expiresAt?: Date | null;
   enabled?: boolean;
@@ -99,12 +102,14 @@ export class PeersService {
     return { peer: peers[0] as Peer, warnings, kernel };
   }
 
-  /** createMany creates peers in one transaction and one device write (import, bulk). */
-  createMany(networkId: number, inputs: readonly PeerCreateInput[], user: string): Promise<{ peers: Peer[]; warnings: Issue[]; kernel: KernelOutcome }> {
+  /** createMany creates peers in one transaction and one device write (import, bulk); defaults as in PeerCreateInput. */
+  createMany(networkId: number, given: readonly PeerCreateInput[], user: string): Promise<{ peers: Peer[]; warnings: Issue[]; kernel: KernelOutcome }> {
     return this.core.lock.run(async () => {
       const r = this.core.repos;
       const network = r.networks.require(networkId);
       const warnings: Issue[] = [];
+      const keepalive = r.settings.getOr('default_keepalive', 0);
+      const inputs = given.map((input) => ({ ...input, persistentKeepalive: input.persistentKeepalive ?? keepalive }));
       const rows = inputs.map((input, i) => {
         const result = validatePeer({ ...input, presharedKey: typeof input.presharedKey === 'string' ? input.presharedKey : null }, network);
         assertValid(inputs.length === 1 ? result : { ...result, errors: result.errors.map((e) => ({ ...e, field: `[${i}].${e.field}` })) });
@@ -143,6 +148,7 @@ export class PeersService {
         resourceId: () => id,
         summary: (p) => `update peer '${p.name}' on ${network.interface}`,
         scope: () => [network.interface],
+        apply: (p) => this.applyUpdated(network, p, endpointChange(before, patch)),
       });
       this.core.audit(user, 'peer.update', 'peer', id, before, value);
       return { peer: value, warnings: result.warnings, kernel };
@@ -284,12 +290,41 @@ export class PeersService {
       }
     }
     if (ops.length === 0) return [];
-    // Peer ops never touch the firewall; the rule list is there for the apply contract only.
-    const r = this.core.repos;
-    const reports = await this.core.kernel.apply(ops, { secrets: this.core.secrets, firewallRules: desiredFirewallRules(r.networks.list(), r.bridges.list()) });
+    const reports = await this.applyOps(ops);
     if (reports.every((x) => x.ok)) return reports;
     return (await this.core.converge([network.interface])).reports;
   }
+
+  /**
+   * applyUpdated converges the interface, then pushes an explicitly changed endpoint: the
+   * planner compares endpoints only for presence (a different one on the device is a roamed
+   * peer, which WireGuard keeps current on its own), so a converge alone would never send it.
+   * Equivalent to: `wg set <if> peer <key> endpoint <host:port>`.
+   */
+  private async applyUpdated(network: Network, peer: Peer, newEndpoint: string | null): Promise<OpReport[]> {
+    const { reports } = await this.core.converge([network.interface]);
+    if (newEndpoint === null || !network.enabled || !isPeerActive(peer, this.core.now()) || reports.some((x) => !x.ok)) return reports;
+    // A converge that rewrote this peer for another difference already sent the new endpoint.
+    if (reports.some((x) => x.op.kind === 'upsertPeer' && x.op.peer.peerId === peer.id)) return reports;
+    const reason = `endpoint of peer '${peer.name}' set to ${newEndpoint}`;
+    return [...reports, ...(await this.applyOps([{ kind: 'upsertPeer', interface: network.interface, peer: desiredPeer(peer, network), reason }]))];
+  }
+
+  /** applyOps runs peer ops straight on the kernel (no observe, no plan). */
+  private applyOps(ops: Op[]): Promise<OpReport[]> {
+    // Peer ops never touch the firewall; the rule list is there for the apply contract only.
+    const r = this.core.repos;
+    return this.core.kernel.apply(ops, { secrets: this.core.secrets, firewallRules: desiredFirewallRules(r.networks.list(), r.bridges.list()) });
+  }
+}
+
+/**
+ * endpointChange is the endpoint an update sets explicitly (different from before), or null.
+ * Clearing an endpoint is not pushed: WireGuard cannot unset a peer's endpoint short of
+ * removing the peer, and the device's current one may be a roamed address that still works.
+ */
+function endpointChange(before: Peer, patch: PeerUpdateInput): string | null {
+  return patch.endpoint !== undefined && patch.endpoint !== null && patch.endpoint !== before.endpoint ? patch.endpoint : null;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

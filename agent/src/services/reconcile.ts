@@ -11,7 +11,6 @@
  *   failures; a run with failures leaves them, with the error, for the next one.
  * - Every fix is audited as user 'system' and emitted as a `reconcile` event.
  */
-import { errorMessage } from './errors.js';
 import type { Core } from './core.js';
 import type { OpReport } from './kernel.js';
 
@@ -111,7 +110,7 @@ export class Reconciler {
       const report = await this.running;
       if (report.fixed.length + report.failed.length > 0) this.core.log.info('reconcile', { trigger, fixed: report.fixed, failed: report.failed });
     } catch (err) {
-      this.core.log.error('reconcile failed', { trigger, error: errorMessage(err) });
+      this.core.log.error('reconcile failed', { trigger, error: err });
     } finally {
       this.running = undefined;
       this.lastRunEnded = Date.now();

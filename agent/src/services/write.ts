@@ -59,7 +59,7 @@ export async function applyWrite<T>(core: Core, w: Write<T>): Promise<{ value: T
   const cause = reports.find((r) => !r.ok)?.cause;
   if (!w.rollback) {
     core.repos.pendingOps.failed(pendingId, failure);
-    core.log.warn('kernel apply failed; kept as pending for reconcile', { op: w.op, error: failure });
+    core.log.warn('kernel apply failed; kept as pending for reconcile', { op: w.op, error: failure, cause });
     return { value, kernel: { applied: false, error: failure, pendingOpId: pendingId } };
   }
   core.db.transaction(() => w.rollback?.(value))();

@@ -73,14 +73,14 @@ describe('wgpilot-agent call', () => {
     expect(ifname.startsWith(prefix)).toBe(true);
     const link = JSON.parse(execFileSync('ip', ['-j', '-n', ns, 'link', 'show', ifname], { encoding: 'utf8' })) as { mtu: number }[];
     expect(link[0]?.mtu).toBe(out.network.mtu);
-    expect(execFileSync('wg', ['show', ifname, 'listen-port'], { encoding: 'utf8' }).trim()).toBe('51991');
+    expect(execFileSync('ip', ['netns', 'exec', ns, 'wg', 'show', ifname, 'listen-port'], { encoding: 'utf8' }).trim()).toBe('51991');
   });
 
   it('adds a peer the device knows, and downloads its config with the private key', () => {
     const r = call('peers.create', JSON.stringify({ networkId, name: 'laptop', persistentKeepalive: 25 }));
     expect(r.status, r.stderr).toBe(0);
     const peer = (r.json as { peer: { id: number; publicKey: string; address4: string } }).peer;
-    expect(execFileSync('wg', ['show', ifname, 'peers'], { encoding: 'utf8' })).toContain(peer.publicKey);
+    expect(execFileSync('ip', ['netns', 'exec', ns, 'wg', 'show', ifname, 'peers'], { encoding: 'utf8' })).toContain(peer.publicKey);
     const conf = call('peers.config', JSON.stringify({ id: peer.id }));
     expect(conf.status, conf.stderr).toBe(0);
     expect(JSON.stringify(conf.json)).toMatch(/\[Interface\][\s\S]*PrivateKey = [A-Za-z0-9+/]{43}=/);

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainServices } from '../../../agent/src/services/index.js';
+import { expectedDeviceType } from '../../support/wireguard/module.js';
 import { DomainEnv, run, type Client } from './env.js';
 
 const env = new DomainEnv(160);
@@ -43,7 +44,7 @@ describe('a client configured from the generated .conf', () => {
     expect(status?.txBytes).toBeGreaterThan(0);
     expect(status?.lastHandshake).not.toBeNull();
     const net = (await s.status(network.id)).networks[0];
-    expect(net).toMatchObject({ exists: true, up: true, deviceType: 'userspace', mtu: { actual: 1420, matches: true }, peers: { online: 1 } });
+    expect(net).toMatchObject({ exists: true, up: true, deviceType: expectedDeviceType(), mtu: { actual: 1420, matches: true }, peers: { online: 1 } });
   });
 
   it('gateway mode: the client reaches an outside namespace through NAT', async () => {

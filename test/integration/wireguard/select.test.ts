@@ -1,6 +1,9 @@
 /**
- * Backend selection on this kernel (no WireGuard module): the genl family does not resolve,
- * RTM_NEWLINK kind "wireguard" answers EOPNOTSUPP, and new devices land on wireguard-go.
+ * Backend selection on this host's kernel, whichever it is (hostWireGuardModule() reads it
+ * from the kernel's files): without the module the genl family does not resolve, RTM_NEWLINK
+ * kind "wireguard" answers EOPNOTSUPP, and new devices land on wireguard-go; with it the family
+ * resolves (loaded on demand) and new devices are kernel ones. The kernel tier
+ * (test/kernel/) runs the module side on stock Debian kernels.
  * The agent-side netlink sockets are opened inside the test namespace (setns), the daemon is
  * started there with `ip netns exec`.
  */
@@ -14,9 +17,11 @@ import { KernelBackend } from '../../../agent/src/wireguard/kernel.js';
 import { generateKeyPair } from '../../../agent/src/wireguard/keys.js';
 import { WireGuardClient } from '../../../agent/src/wireguard/select.js';
 import { UserspaceBackend } from '../../../agent/src/wireguard/userspace.js';
+import { hostWireGuardModule } from '../../support/wireguard/module.js';
 import { NetnsLab } from './netns.js';
 
 const lab = new NetnsLab();
+const hasModule = hostWireGuardModule();
 const libc = loadLibc();
 let ns = '';
 let route: NetlinkConnection;
@@ -41,29 +46,37 @@ afterAll(async () => {
   }
 });
 
-describe('backend selection without a WireGuard kernel module', () => {
-  it('resolves other genl families but reports "wireguard" as not available (ENOENT)', async () => {
+describe(`backend selection on this kernel (${hasModule ? 'with' : 'without'} the WireGuard module)`, () => {
+  it('resolves other genl families, and "wireguard" exactly when the kernel has the module', async () => {
     const nlctrl = await resolveFamily(genl, 'nlctrl');
     expect(nlctrl).toMatchObject({ available: true, family: { id: 16, name: 'nlctrl' } });
-    expect(await resolveFamily(genl, 'wireguard')).toMatchObject({ available: false, errno: 2 });
-    await expect(KernelBackend.open({ genl, route })).rejects.toMatchObject({ name: 'WireGuardError', code: 'ENOENT', op: 'probe' });
+    if (hasModule) {
+      // Resolving the family loads the module on demand (genl's request_module).
+      expect(await resolveFamily(genl, 'wireguard')).toMatchObject({ available: true, family: { name: 'wireguard' } });
+      await expect(KernelBackend.open({ genl, route })).resolves.toBeInstanceOf(KernelBackend);
+    } else {
+      expect(await resolveFamily(genl, 'wireguard')).toMatchObject({ available: false, errno: 2 });
+      await expect(KernelBackend.open({ genl, route })).rejects.toMatchObject({ name: 'WireGuardError', code: 'ENOENT', op: 'probe' });
+    }
   });
 
-  it('reports the kernel module as missing', () => {
-    expect(client.support()).toMatchObject({ kernelModule: false, kernelReason: expect.stringMatching(/not registered/), newDevices: 'try-kernel' });
+  it('reports the kernel module as it is', () => {
+    if (hasModule) expect(client.support()).toEqual({ kernelModule: true, newDevices: 'kernel' });
+    else expect(client.support()).toMatchObject({ kernelModule: false, kernelReason: expect.stringMatching(/not registered/), newDevices: 'try-kernel' });
   });
 
-  it('creates a device with wireguard-go after RTM_NEWLINK kind wireguard says EOPNOTSUPP', async () => {
+  it(`creates a device with ${hasModule ? 'the module (RTM_NEWLINK kind wireguard)' : 'wireguard-go after RTM_NEWLINK kind wireguard says EOPNOTSUPP'}`, async () => {
     const name = lab.ifname('s');
-    expect(await client.createDevice(name)).toBe('userspace');
-    expect(client.support().newDevices).toBe('userspace');
+    const type = hasModule ? 'kernel' : 'userspace';
+    expect(await client.createDevice(name)).toBe(type);
+    expect(client.support().newDevices).toBe(type);
     const link = await getLink(route, name);
-    expect(link.kind).toBe('tun');
+    expect(link.kind).toBe(hasModule ? 'wireguard' : 'tun');
     await client.configureDevice(name, { privateKey: generateKeyPair().privateKey, listenPort: 51960 });
     const d = await client.device(name);
-    expect(d).toMatchObject({ name, type: 'userspace', listenPort: 51960 });
-    expect(await client.typeOf(name)).toBe('userspace');
-    expect(await client.devices()).toContainEqual({ name, type: 'userspace' });
+    expect(d).toMatchObject({ name, type, listenPort: 51960 });
+    expect(await client.typeOf(name)).toBe(type);
+    expect(await client.devices()).toContainEqual({ name, type });
     await client.deleteDevice(name);
     await expect(client.device(name)).rejects.toMatchObject({ code: 'ENODEV' });
   });

@@ -168,7 +168,10 @@ describe('subscription overrun (congested socket model)', () => {
     });
     for (const n of [1, 2, 3, 4]) t.broadcast(event(n));
     await settle();
-    expect(got).toEqual([1, 2, 6, 7]);
+    // setImmediate and setTimeout(0) run in either order when scheduled outside an I/O
+    // callback (Node's timers phase may or may not be due yet): both must arrive, in any order.
+    expect(got.slice(0, 2)).toEqual([1, 2]);
+    expect(got.slice(2).sort((a, b) => a - b)).toEqual([6, 7]);
     expect(t.drops).toBe(2);
     sub.close();
   });

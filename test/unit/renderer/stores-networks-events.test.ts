@@ -65,4 +65,13 @@ describe('useEventsStore', () => {
     store.markSeen('h1');
     expect(h.unseen).toBe(0);
   });
+
+  it('keeps quiet for alerts whose rule says notify.desktop false, but lists them', async () => {
+    const store = useEventsStore();
+    await store.hydrate('h1');
+    const before = useNoticesStore().queue.length;
+    store.push('h1', { type: 'alert', time: 1, state: 'firing', ruleId: 2, alertId: 3, resourceType: 'network', resourceId: '1', message: 'wg0 down', desktop: false });
+    expect(useNoticesStore().queue).toHaveLength(before);
+    expect(store.hosts.h1!.feed[0]).toMatchObject({ type: 'alert', alertId: 3 });
+  });
 });

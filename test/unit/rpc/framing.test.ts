@@ -4,7 +4,7 @@
  * is exercised through the link in limits.test.ts (byte-at-a-time feed, 100 MB line).
  */
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, parseObjectLine, RateLimitedWarning } from '../../../agent/src/rpc/framing.js';
+import { describeLine, LineSplitter, parseObjectLine, RateLimitedWarning } from '../../../agent/src/rpc/framing.js';
 
 function split(chunks: Buffer[], max = 1024) {
   const lines: string[] = [];
@@ -41,10 +41,18 @@ describe('LineSplitter', () => {
   });
 });
 
-describe('parseObjectLine / RateLimitedWarning', () => {
+describe('parseObjectLine / describeLine / RateLimitedWarning', () => {
   it('accepts JSON objects only', () => {
     expect(parseObjectLine('{"id":1}')).toEqual({ id: 1 });
     for (const bad of ['', 'null', '[1]', '"s"', '3', '{bad', 'Welcome!']) expect(parseObjectLine(bad)).toBeNull();
+  });
+
+  it('describes a skipped line by kind and size, never by its contents', () => {
+    expect(describeLine('Welcome to host!')).toEqual({ kind: 'not JSON', bytes: 16 });
+    expect(describeLine('[1,2]')).toEqual({ kind: 'JSON array', bytes: 5 });
+    expect(describeLine('"privateKey=abc"')).toEqual({ kind: 'JSON string', bytes: 16 });
+    expect(describeLine('')).toEqual({ kind: 'empty', bytes: 0 });
+    expect(JSON.stringify(describeLine('secret words'))).not.toContain('secret');
   });
 
   it('warns at most once per interval, then says how many it held back', () => {

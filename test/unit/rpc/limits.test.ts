@@ -51,6 +51,21 @@ function fakeAgent() {
 const linkCode = (err: unknown) => ((err as TRPCClientError<TestRouter>).cause as AgentLinkError | undefined)?.code ?? (err as AgentLinkError).code;
 
 describe('agent side', () => {
+  it('logs a refusal (bad input, conflict) at debug and only an INTERNAL failure as an error, with its cause', async () => {
+    const log = memoryLogger();
+    const p = await open({ log });
+    await p.client.test.fail.query({ appCode: 'CONFLICT' }).catch(() => undefined);
+    await p.client.test.echo.mutate({ text: 'x'.repeat(30) }).catch(() => undefined);
+    await p.client.test.fail.query({}).catch(() => undefined);
+    const about = log.lines.filter((l) => l.msg.startsWith('procedure'));
+    expect(about.map((l) => [l.level, l.msg, l.fields?.appCode])).toEqual([
+      ['debug', 'procedure refused', 'CONFLICT'],
+      ['debug', 'procedure refused', 'INVALID_INPUT'],
+      ['error', 'procedure failed', undefined],
+    ]);
+    expect(((about[2]!.fields?.error as Error).cause as Error).message).toBe('plain failure');
+  });
+
   it('skips and logs a garbage line and keeps serving; answers an invalid message under its id', async () => {
     const log = memoryLogger();
     const p = await open({ log });
@@ -61,7 +76,8 @@ describe('agent side', () => {
     await until(() => byId(7).length === 1);
     expect(byId(7)[0]).toMatchObject({ error: { data: { code: 'PARSE_ERROR', appCode: 'INVALID_INPUT' } } });
     // One warning (rate-limited), with the length and never the contents.
-    expect(log.lines.filter((l) => l.msg.startsWith('skipped')).map((l) => l.fields)).toEqual([{ bytes: 16, skipped: 1 }]);
+    expect(log.lines.filter((l) => l.msg.startsWith('skipped')).map((l) => l.fields)).toEqual([{ kind: 'not JSON', bytes: 16, skipped: 1 }]);
+    expect(JSON.stringify(log.lines)).not.toContain('this is not json');
   });
 
   it('never logs what a garbage or invalid line said (a sudo password sudo did not read ends up here)', async () => {
@@ -75,7 +91,7 @@ describe('agent side', () => {
     const logged = JSON.stringify(log.lines);
     expect(logged).not.toContain('hunter2');
     expect(log.lines.filter((l) => l.level === 'warn').length).toBeLessThanOrEqual(2);
-    expect(log.lines.find((l) => l.msg.startsWith('skipped'))?.fields).toEqual({ bytes: secret.length, skipped: 1 });
+    expect(log.lines.find((l) => l.msg.startsWith('skipped'))?.fields).toEqual({ kind: 'not JSON', bytes: secret.length, skipped: 1 });
   });
 
   it(`closes the connection after ${MAX_SKIPPED_LINES} garbage lines, saying why`, async () => {

@@ -6,11 +6,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { silentLogger } from '../../../agent/src/log.js';
+import { silentLogger, type Logger } from '../../../agent/src/log.js';
 import { agentRouter } from '../../../agent/src/rpc/router.js';
 import { createCallerFactory, type AgentContext } from '../../../agent/src/rpc/trpc.js';
 import { SecretBox } from '../../../agent/src/secrets/box.js';
 import { createServices, type DomainServices } from '../../../agent/src/services/index.js';
+import type { WebhookOptions } from '../../../agent/src/services/notify.js';
 import { FakeKernel } from '../../support/fake-kernel.js';
 
 export interface TestAgent {
@@ -24,7 +25,7 @@ export interface TestAgent {
 
 const makeCaller = createCallerFactory(agentRouter);
 
-export function testAgent(user = 'alice'): TestAgent {
+export function testAgent(user = 'alice', opts: { webhook?: WebhookOptions; log?: Logger } = {}): TestAgent {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wgpilot-svc-'));
   const kernel = new FakeKernel();
   const clock = {
@@ -36,7 +37,8 @@ export function testAgent(user = 'alice'): TestAgent {
   const domain = createServices({
     stateDir,
     kernel,
-    log: silentLogger,
+    log: opts.log ?? silentLogger,
+    webhook: opts.webhook,
     box: new SecretBox(Buffer.alloc(32, 7)),
     clock: () => new Date(clock.now),
     reconcileIntervalMs: 0,

@@ -59,6 +59,47 @@ describe('writes', () => {
     expect(a.domain.core.repos.ownedInterfaces.names()).toEqual([]);
   });
 
+  it('releases the name of a create whose interface never came to be, so the name can be used again', async () => {
+    // A host with neither the WireGuard module nor wireguard-go: the interface cannot be created.
+    a.kernel.failOn.set('createInterface', 'Operation not supported');
+    const before = await stateOf(a);
+    const e = await appCodeOfCall(a.caller.networks.create({ name: 'office', mode: 'hub-routed', subnet4: '10.8.0.0/24', interface: 'wg7' }));
+    expect(e.message).toMatch(/^the kernel refused the change, nothing was changed: /);
+    expect(await stateOf(a)).toEqual(before);
+    expect(a.domain.core.repos.ownedInterfaces.names()).toEqual([]);
+    a.kernel.failOn.clear();
+    await a.caller.reconcile.run();
+    const { network } = await a.caller.networks.create({ name: 'office', mode: 'hub-routed', subnet4: '10.8.0.0/24', interface: 'wg7' });
+    expect(network.interface).toBe('wg7');
+    expect(a.kernel.links.get('wg7')?.up).toBe(true);
+  });
+
+  it('releases the name of a disabled network when it is deleted (its interface was already gone)', async () => {
+    const { network } = await a.caller.networks.create({ name: 'office', mode: 'hub-routed', subnet4: '10.8.0.0/24', interface: 'wg7' });
+    await a.caller.networks.disable({ id: network.id });
+    expect(a.kernel.links.has('wg7')).toBe(false);
+    await a.caller.networks.delete({ id: network.id });
+    expect(a.domain.core.repos.ownedInterfaces.names()).toEqual([]);
+    expect((await a.caller.networks.create({ name: 'again', mode: 'hub-routed', subnet4: '10.8.0.0/24', interface: 'wg7' })).network.interface).toBe('wg7');
+  });
+
+  it('pushes an explicit endpoint change to the device; reconcile still leaves a roamed endpoint alone', async () => {
+    const { network } = await a.caller.networks.create({ name: 'sites', mode: 'site-to-site', subnet4: '10.8.0.0/24' });
+    const { peer } = await a.caller.peers.create({ networkId: network.id, name: 'branch', role: 'site-gateway', endpoint: '198.51.100.1:51820' });
+    const devicePeer = () => a.kernel.devices.get('wg0')?.peers.get(peer.publicKey);
+    expect(devicePeer()?.endpoint).toEqual({ address: '198.51.100.1', port: 51820 });
+    const r = await a.caller.peers.update({ id: peer.id, patch: { endpoint: '198.51.100.2:51821' } });
+    expect(r.kernel.applied).toBe(true);
+    expect(devicePeer()?.endpoint).toEqual({ address: '198.51.100.2', port: 51821 });
+    // The peer roams: WireGuard learns a new source address; reconcile must not put it back.
+    devicePeer()!.endpoint = { address: '203.0.113.9', port: 40000 };
+    expect((await a.caller.reconcile.run()).fixed).toEqual([]);
+    expect(devicePeer()?.endpoint).toEqual({ address: '203.0.113.9', port: 40000 });
+    // Setting the same endpoint again is no change: nothing is pushed.
+    await a.caller.peers.update({ id: peer.id, patch: { endpoint: '198.51.100.2:51821' } });
+    expect(devicePeer()?.endpoint).toEqual({ address: '203.0.113.9', port: 40000 });
+  });
+
   it('allocates addresses, applies peers live, and disables expired peers', async () => {
     const { network } = await a.caller.networks.create({ name: 'office', mode: 'hub-routed', subnet4: '10.8.0.0/24' });
     const p1 = await a.caller.peers.create({ networkId: network.id, name: 'a', expiresAt: new Date(a.clock.now.getTime() + 60_000).toISOString() });

@@ -49,7 +49,7 @@ export const monitorRouter = router({
   alertRules: domainProcedure.query(({ ctx }) => services(ctx).admin.alertRules().map(alertRuleDto)),
 
   createAlertRule: domainProcedure
-    .input(z.object({ condition, networkId: id.nullable().optional(), peerId: id.nullable().optional(), notify: z.object({ desktop: z.boolean(), webhook: z.url().optional() }).optional(), enabled: z.boolean().optional() }))
+    .input(z.object({ condition, networkId: id.nullable().optional(), peerId: id.nullable().optional(), notify: z.object({ desktop: z.boolean(), webhook: z.url({ protocol: /^https?$/, error: 'a webhook is an http:// or https:// URL' }).optional() }).optional(), enabled: z.boolean().optional() }))
     .mutation(({ ctx, input }) => alertRuleDto(services(ctx).admin.createAlertRule(input, ctx.user))),
 
   setAlertRuleEnabled: domainProcedure
