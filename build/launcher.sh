@@ -16,14 +16,19 @@ if [ "${1:-}" = --verify ]; then
   [ $# -ge 2 ] || refuse "--verify needs the SHA-256 of SHA256SUMS"
   want=$2
   shift 2
+  # This folder and every one above it, in one stat call (each process costs ~10 ms on a busy host).
+  folders=/
   d=$dir
-  while :; do
-    info=$(stat -c '%u %a' -- "$d") || refuse "cannot stat $d"
-    [ "${info% *}" = 0 ] || refuse "$d is not owned by root"
-    [ $((0${info#* } & 022)) -eq 0 ] || refuse "$d is writable by group or others (mode ${info#* })"
-    [ "$d" = / ] && break
-    d=$(dirname -- "$d")
+  while [ -n "$d" ]; do
+    folders="$folders
+$d"
+    d=${d%/*}
   done
+  owners=$(printf '%s\n' "$folders" | xargs -d '\n' stat -c '%u %a %n' --) || refuse "cannot stat the folders it is in"
+  bad=$(printf '%s\n' "$owners" | while read -r uid mode name; do
+    if [ "$uid" != 0 ] || [ $((0$mode & 022)) -ne 0 ]; then echo "$name (uid $uid, mode $mode)"; break; fi
+  done)
+  [ -z "$bad" ] || refuse "$bad must belong to root and be writable by nobody else"
   [ -z "$(find "$dir" \( ! -user 0 -o -perm /022 -o -type l \) -print -quit)" ] || refuse "a file in it is not root's, is writable by others, or is a symlink"
   [ -f "$dir/SHA256SUMS" ] || refuse "SHA256SUMS is missing"
   got=$(sha256sum < "$dir/SHA256SUMS")

@@ -288,12 +288,17 @@ describe('host keys and deployment (lab)', () => {
         fs.chmodSync(agentMjs, 0o666);
         expect(run(['--verify', r.verify, 'version']).stderr).toMatch(/writable by others/);
         fs.chmodSync(agentMjs, 0o644);
+        // A folder above it that others may write to (they could swap the whole install).
+        fs.chmodSync(installDir, 0o777);
+        expect(run(['--verify', r.verify, 'version']).stderr).toMatch(new RegExp(`${installDir} \\(uid 0, mode 777\\) must belong to root and be writable by nobody else`));
+        fs.chmodSync(installDir, 0o755);
         expect(run(['--verify', '0'.repeat(64), 'version']).stderr).toMatch(/SHA256SUMS is not the one this desktop built/);
         expect(run(['--verify', r.verify, 'version'])).toMatchObject({ status: 0, stdout: `wgpilot-agent ${bundle.version}\n` });
       } finally {
         fs.writeFileSync(agentMjs, original);
         fs.chownSync(agentMjs, 0, 0);
         fs.chmodSync(agentMjs, 0o644);
+        fs.chmodSync(installDir, 0o755);
         fs.rmSync(marker, { force: true });
       }
     });
