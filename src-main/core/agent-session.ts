@@ -14,12 +14,11 @@
 import { createTRPCClient, type TRPCClient, type TRPCLink } from '@trpc/client';
 import type { AgentHello } from '../../agent/src/rpc/protocol.js';
 import type { AgentRouter } from '../../agent/src/rpc/router.js';
+import { DeployError } from './agent-deploy.js';
 import { AgentLinkError, connectAgent, type AgentLinkOptions } from './agent-link.js';
-import { agentCommand, classifySudoFailure, PrivilegeError, rejectedPassword, type PrivilegeMode } from './privilege.js';
+import { agentCommand, classifySudoFailure, PrivilegeError, sudoPrompt, type PrivilegeMode } from './privilege.js';
+import { watchSudo } from './root-exec.js';
 import type { SshSession } from './ssh.js';
-
-/** How much of the agent's stderr to keep for error messages. */
-const STDERR_TAIL_BYTES = 2048;
 
 export interface AgentSession {
   hello: AgentHello;
@@ -41,6 +40,8 @@ export interface AgentSessionOptions extends Pick<AgentLinkOptions, 'helloTimeou
   privilege?: PrivilegeMode;
   /** The user's sudo password, used only when sudo asks for one. */
   sudoPassword?: string;
+  /** The SHA-256 of the install's SHA256SUMS: the launcher checks the install against it first. */
+  verify?: string;
 }
 
 export async function openAgentSession(ssh: SshSession, launcher: string, opts: AgentSessionOptions = {}): Promise<AgentSession> {
@@ -54,32 +55,27 @@ export async function openAgentSession(ssh: SshSession, launcher: string, opts: 
 }
 
 async function start(ssh: SshSession, launcher: string, mode: PrivilegeMode, opts: AgentSessionOptions): Promise<AgentSession> {
-  const channel = await ssh.openChannel(agentCommand(launcher, opts.args ?? [], mode));
-  let stderrTail = '';
+  const prompt = sudoPrompt();
+  const channel = await ssh.openChannel(agentCommand(launcher, opts.args ?? [], mode, prompt, opts.verify));
+  const sudo = watchSudo(channel, { mode, prompt, password: opts.sudoPassword, onStderr: opts.onStderr });
   let exit: string | undefined;
   let exitCode: number | null = null;
-  channel.stderr.on('data', (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
-    opts.onStderr?.(text);
-    // sudo would wait for another try on stdin; there is none, so stop it now.
-    if (mode === 'sudo-password' && rejectedPassword(stderrTail)) channel.close();
-  });
   channel.on('exit', (code: number | null, signal?: string) => {
     exitCode = code;
     exit = signal ? `killed by ${signal}` : `exited with status ${code}`;
   });
-  if (mode === 'sudo-password') channel.write(`${opts.sudoPassword ?? ''}\n`);
   let conn;
   try {
     conn = await connectAgent<AgentRouter>(channel, {
       ...opts,
       peerName: ssh.host,
-      describeEnd: () => [exit, lastWords(stderrTail)].filter(Boolean).join(': ') || undefined,
+      describeEnd: () => [exit, lastWords(sudo.tail())].filter(Boolean).join(': ') || undefined,
     });
   } catch (err) {
-    if (mode !== 'root' && err instanceof AgentLinkError && err.code === 'AGENT_NO_HELLO') {
-      const why = classifySudoFailure(stderrTail, exitCode, { user: ssh.username, host: ssh.host });
+    if (err instanceof AgentLinkError && err.code === 'AGENT_NO_HELLO') {
+      const refusal = /wgpilot-agent: refusing to run[^\n]*/.exec(sudo.tail());
+      if (refusal) throw new DeployError('AGENT_UNVERIFIED', `The agent installed on ${ssh.host} failed its check and was not run: ${refusal[0]}.`, { cause: err });
+      const why = mode === 'root' ? null : classifySudoFailure(sudo.tail(), exitCode, { user: ssh.username, host: ssh.host });
       if (why) throw why;
     }
     throw err;

@@ -58,7 +58,10 @@ export interface AgentIssue {
   severity?: 'error' | 'warning';
 }
 
+// isDev off: the renderer (a browser page in browser mode) never sees the core's stack traces;
+// they stay in the error's cause for logs. The formatter also drops any `stack` it is handed.
 export const t = initTRPC.context<DesktopContext>().create({
+  isDev: false,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     let appCode: string = 'INTERNAL';
@@ -69,7 +72,8 @@ export const t = initTRPC.context<DesktopContext>().create({
     const hostKey: HostKeyInfo | undefined = cause instanceof HostKeyError ? cause.info : undefined;
     // The agent's per-field issues (INVALID_INPUT) pass through unchanged, like its appCode.
     const issues = agentErrorData(cause)?.issues;
-    return { ...shape, data: { ...shape.data, appCode, hostKey, ...(Array.isArray(issues) ? { issues: issues as AgentIssue[] } : {}) } };
+    const { stack: _stack, ...data } = shape.data as typeof shape.data & { stack?: string };
+    return { ...shape, data: { ...data, appCode, hostKey, ...(Array.isArray(issues) ? { issues: issues as AgentIssue[] } : {}) } };
   },
 });
 

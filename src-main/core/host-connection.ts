@@ -22,6 +22,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { LogFn } from './log-file.js';
 import type { ConnectTarget, Hop } from './host-target.js';
 import { PrivilegeError, type PrivilegeMode } from './privilege.js';
+import { execAsRoot } from './root-exec.js';
 import { HostKeyError, SshError, SshSession, type HostKeyInfo } from './ssh.js';
 
 export type HostState =
@@ -58,7 +59,10 @@ export interface SessionSecrets {
 export interface HostConnectionDeps {
   bundle: () => AgentBundle;
   appKnownHostsPath: string;
+  /** User known_hosts files for hops whose ssh config names none (default ~/.ssh/known_hosts). */
   userKnownHostsPaths?: string[] | undefined;
+  /** Global known_hosts files for hops whose ssh config names none. */
+  globalKnownHostsPaths?: string[] | undefined;
   agentSocket?: string | undefined;
   remoteAgentDir: string;
   /** Extra `stdio` arguments, e.g. `--state-dir D` to reach a daemon in a test state dir. */
@@ -90,6 +94,8 @@ export class HostConnection implements SessionSource {
   #chain: SshSession[] = [];
   #session: AgentSession | undefined;
   #launcher: string | undefined;
+  /** SHA-256 of the install's SHA256SUMS, which the launcher checks as root before each start. */
+  #verify: string | undefined;
   #privilege: PrivilegeMode | undefined;
   #gone: Error | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -167,32 +173,30 @@ export class HostConnection implements SessionSource {
     }
     const ssh = this.#chain.at(-1)!;
     let deployed = false;
-    if (!this.#launcher) {
-      let lastPct = -1;
-      const r = await ensureAgent(ssh, this.deps.bundle(), (p) => {
-        if (p.phase === 'uploading') {
-          const pct = Math.floor((p.sent / p.total) * 100);
-          if (pct === lastPct) return;
-          lastPct = pct;
-        }
-        this.#set(p.phase === 'uploading' ? { status: 'deploying', phase: p.phase, sent: p.sent, total: p.total } : { status: 'deploying', phase: p.phase });
-      }, { installDir: this.deps.remoteAgentDir });
-      this.#launcher = r.launcher;
-      deployed = r.deployed;
-    }
     let session: AgentSession;
-    try {
-      session = await openAgentSession(ssh, this.#launcher, {
-        args: this.deps.agentArgs,
-        privilege: this.#privilege,
-        sudoPassword: this.secrets.sudoPassword,
-        log: this.deps.log,
-        onStderr: agentStderrRelay(this.deps.log, this.target.label),
-      });
-    } catch (err) {
-      // The installed agent did not start: check (and redeploy) on the next attempt.
-      if (!isPermanent(err)) this.#launcher = undefined;
-      throw err;
+    for (let attempt = 0; ; attempt++) {
+      if (!this.#launcher) deployed = (await this.#deploy(ssh, attempt > 0)) || deployed;
+      try {
+        session = await openAgentSession(ssh, this.#launcher!, {
+          args: this.deps.agentArgs,
+          privilege: this.#privilege,
+          sudoPassword: this.secrets.sudoPassword,
+          verify: this.#verify,
+          log: this.deps.log,
+          onStderr: agentStderrRelay(this.deps.log, this.target.label),
+        });
+        break;
+      } catch (err) {
+        // The installed agent did not start: check (and redeploy) on the next attempt. One that
+        // failed its own check is reinstalled at once, once (a damaged file); a second refusal stands.
+        if (!isPermanent(err)) this.#launcher = undefined;
+        if (err instanceof DeployError && err.code === 'AGENT_UNVERIFIED' && attempt === 0) {
+          this.deps.log('installed agent failed its check; reinstalling', { host: this.target.label, message: err.message });
+          this.#launcher = undefined;
+          continue;
+        }
+        throw err;
+      }
     }
     if (this.#gone) {
       session.close();
@@ -222,6 +226,35 @@ export class HostConnection implements SessionSource {
     for (const l of this.#sessionListeners) l(session);
   }
 
+  /** Installs the agent when the host lacks this bundle (as root: sudo with the session's password if it asks). */
+  async #deploy(ssh: SshSession, force: boolean): Promise<boolean> {
+    let lastPct = -1;
+    const r = await ensureAgent(
+      ssh,
+      this.deps.bundle(),
+      (p) => {
+        if (p.phase === 'uploading') {
+          const pct = Math.floor((p.sent / p.total) * 100);
+          if (pct === lastPct) return;
+          lastPct = pct;
+        }
+        this.#set(p.phase === 'uploading' ? { status: 'deploying', phase: p.phase, sent: p.sent, total: p.total } : { status: 'deploying', phase: p.phase });
+      },
+      {
+        installDir: this.deps.remoteAgentDir,
+        force,
+        asRoot: async (argv) => {
+          const { result, mode } = await execAsRoot(ssh, argv, { mode: this.#privilege, sudoPassword: this.secrets.sudoPassword });
+          this.#privilege = mode;
+          return result;
+        },
+      },
+    );
+    this.#launcher = r.launcher;
+    this.#verify = r.verify;
+    return r.deployed;
+  }
+
   async #openChain(acceptHostKey?: string): Promise<void> {
     const chain: SshSession[] = [];
     try {
@@ -244,7 +277,10 @@ export class HostConnection implements SessionSource {
       password: hop.auth === 'password' ? this.secrets.password : undefined,
       agentSocket: hop.auth === 'agent' ? (d.agentSocket ?? process.env.SSH_AUTH_SOCK) : undefined,
       appKnownHostsPath: d.appKnownHostsPath,
-      userKnownHostsPaths: d.userKnownHostsPaths,
+      userKnownHostsPaths: hop.hostKeys?.userKnownHostsPaths ?? d.userKnownHostsPaths,
+      globalKnownHostsPaths: hop.hostKeys?.globalKnownHostsPaths ?? d.globalKnownHostsPaths,
+      strictHostKeyChecking: hop.hostKeys?.strictHostKeyChecking,
+      hostKeyAlias: hop.hostKeys?.hostKeyAlias,
       confirmHostKey: async (info) => acceptHostKey !== undefined && info.fingerprint === acceptHostKey,
       keepaliveIntervalMs: d.keepalive?.intervalMs,
       keepaliveCountMax: d.keepalive?.countMax,

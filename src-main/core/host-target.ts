@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { AuthKind, HostProfile } from './profiles.js';
-import { parseProxyJump, resolveSshHost, type JumpHost } from './ssh-config.js';
+import { parseProxyJump, resolveSshHost, type JumpHost, type ResolvedSshHost } from './ssh-config.js';
+import type { HostKeyPolicy } from './ssh.js';
 
 /** One SSH connection to open. Secrets are added at connect time, never stored here. */
 export interface Hop {
@@ -16,6 +17,8 @@ export interface Hop {
   username: string;
   auth: AuthKind;
   privateKeyPath?: string | undefined;
+  /** Where its host key is looked up and how an unknown one is treated; absent: the app's defaults. */
+  hostKeys?: HostKeyPolicy | undefined;
 }
 
 export interface ConnectTarget {
@@ -31,6 +34,15 @@ export interface ConnectTarget {
 export interface ResolveOptions {
   sshConfigPath?: string | undefined;
   home?: string | undefined;
+  /** The ssh binary that resolves aliases (`ssh -G`); null = wgpilot's own parser. */
+  sshBinary?: string | null | undefined;
+}
+
+const resolveAlias = (alias: string, opts: ResolveOptions) => resolveSshHost(alias, { configPath: opts.sshConfigPath, home: opts.home, sshBinary: opts.sshBinary });
+
+/** The host-key options an alias's config sets (UserKnownHostsFile, GlobalKnownHostsFile, StrictHostKeyChecking, HostKeyAlias). */
+function hostKeysOf(r: ResolvedSshHost): HostKeyPolicy {
+  return { userKnownHostsPaths: r.userKnownHostsFiles, globalKnownHostsPaths: r.globalKnownHostsFiles, strictHostKeyChecking: r.strictHostKeyChecking, hostKeyAlias: r.hostKeyAlias };
 }
 
 /** What the connect form sends when no profile is used (the form's fields, or just an alias). */
@@ -48,7 +60,7 @@ function firstExisting(files: readonly string[]): string | undefined {
  * jump host's name taken as an alias; its key is its config's IdentityFile, else the target's.
  */
 function jumpHop(j: JumpHost, fallback: Pick<Hop, 'auth' | 'privateKeyPath'>, opts: ResolveOptions): Hop {
-  const r = resolveSshHost(j.host, { configPath: opts.sshConfigPath, home: opts.home });
+  const r = resolveAlias(j.host, opts);
   const key = firstExisting(r.identityFiles);
   return {
     host: r.hostName,
@@ -56,19 +68,20 @@ function jumpHop(j: JumpHost, fallback: Pick<Hop, 'auth' | 'privateKeyPath'>, op
     username: j.user ?? r.user ?? localUser(),
     auth: key ? 'key' : fallback.auth === 'password' ? 'agent' : fallback.auth,
     privateKeyPath: key ?? fallback.privateKeyPath,
+    hostKeys: hostKeysOf(r),
   };
 }
 
 /** Resolves a profile (or the ad-hoc form) into hops. */
 export function resolveTarget(p: AdHocTarget & { id?: string | undefined }, opts: ResolveOptions = {}): ConnectTarget {
-  const r = p.alias ? resolveSshHost(p.alias, { configPath: opts.sshConfigPath, home: opts.home }) : undefined;
+  const r = p.alias ? resolveAlias(p.alias, opts) : undefined;
   const host = p.host || r?.hostName || '';
   const port = r && p.port === 22 ? r.port : p.port;
   const username = p.user || r?.user || localUser();
   const aliasKey = r ? firstExisting(r.identityFiles) : undefined;
   // An alias with an IdentityFile means key auth unless the profile says otherwise explicitly.
   const auth: AuthKind = p.keyPath ? 'key' : aliasKey && p.auth !== 'password' ? 'key' : p.auth;
-  const target: Hop = { host, port, username, auth, privateKeyPath: auth === 'key' ? (p.keyPath ?? aliasKey) : undefined };
+  const target: Hop = { host, port, username, auth, privateKeyPath: auth === 'key' ? (p.keyPath ?? aliasKey) : undefined, ...(r ? { hostKeys: hostKeysOf(r) } : {}) };
   const jumps = p.jump ? parseProxyJump(p.jump) : (r?.proxyJump ?? []);
   return {
     label: p.name ?? p.alias ?? `${username}@${host}`,

@@ -3,6 +3,7 @@
  * several instances can run side by side.
  */
 import os from 'node:os';
+import { DEFAULT_INSTALL_DIR } from './agent-deploy.js';
 import path from 'node:path';
 
 export interface AppPaths {
@@ -12,7 +13,7 @@ export interface AppPaths {
   knownHostsPath: string;
   /** Folder holding the agent bundles built for hosts (dist/agent in a checkout). */
   agentDistDir: string;
-  /** Where agents are installed on hosts (WGPILOT_REMOTE_AGENT_DIR; tests keep it in the lab). */
+  /** Where agents are installed on hosts, root-owned (WGPILOT_REMOTE_AGENT_DIR; tests keep it in the lab). */
   remoteAgentDir: string;
 }
 
@@ -23,6 +24,6 @@ export function appPaths(appRoot: string, env: NodeJS.ProcessEnv = process.env):
     logDir: path.join(dataDir, 'logs'),
     knownHostsPath: path.join(dataDir, 'known_hosts'),
     agentDistDir: env.WGPILOT_AGENT_DIST ?? path.join(appRoot, 'dist', 'agent'),
-    remoteAgentDir: env.WGPILOT_REMOTE_AGENT_DIR ?? '~/.wgpilot/agent',
+    remoteAgentDir: env.WGPILOT_REMOTE_AGENT_DIR ?? DEFAULT_INSTALL_DIR,
   };
 }

@@ -1,17 +1,20 @@
 /**
  * How the agent gets root on a host. Root logins run it as is; other users go through sudo:
  * first `sudo -n` (works with NOPASSWD rules), and only when sudo answers "a password is
- * required" with `sudo -k -S -p ''`, the password written as the first line of the channel's
- * stdin before the protocol starts.
+ * required" with `sudo -S -p <prompt>`, the password written to the channel's stdin once sudo
+ * has printed that prompt.
  *
  * Design decisions:
  * - The password only ever travels inside the SSH channel, to sudo's stdin. It is never put on a
  *   command line (visible in `ps`), in the environment, a file or a log.
- * - `-k` makes sudo ignore a cached timestamp, so it always reads the password line; without it
- *   a freshly cached credential would pass the line on to the agent as its first input.
- * - `-p ''` keeps sudo's prompt off stderr; "Sorry, try again." there means a wrong password,
- *   and the channel is closed at once rather than letting sudo wait for a second attempt.
+ * - It is written only after sudo asked: the prompt is a marker with a random nonce
+ *   (`sudoPrompt`), and the password goes out when that marker shows on stderr. Where sudo does
+ *   not ask (a NOPASSWD rule since the last session, a cached credential) nothing is written, so
+ *   the password can never be passed on to the agent as a stray input line (and logged there).
+ * - A second prompt, or "Sorry, try again.", means a wrong password: the channel is closed at
+ *   once rather than letting sudo wait for another attempt.
  */
+import { randomBytes } from 'node:crypto';
 import { shellQuote } from './ssh.js';
 
 /** How the agent was (or is to be) started: directly, `sudo -n`, or `sudo -S` with a password. */
@@ -30,13 +33,29 @@ export class PrivilegeError extends Error {
   }
 }
 
-/** The shell command that starts the agent's stdio carrier in `mode`. */
-export function agentCommand(launcher: string, args: readonly string[], mode: PrivilegeMode): string {
-  const argv = [launcher, 'stdio', ...args].map(shellQuote).join(' ');
-  // `exec` so the agent (or sudo, which execs it) replaces the login shell.
-  if (mode === 'root') return `exec ${argv}`;
-  if (mode === 'sudo') return `exec sudo -n ${argv}`;
-  return `exec sudo -k -S -p '' ${argv}`;
+/** A sudo prompt no other program prints: `[wgpilot-sudo:<nonce>]` (no `%`, which sudo expands). */
+export function sudoPrompt(): string {
+  return `[wgpilot-sudo:${randomBytes(9).toString('hex')}]`;
+}
+
+/**
+ * The shell command that runs `argv` as root in `mode`; `prompt` (sudo-password mode) is what
+ * sudo prints on stderr when it wants the password.
+ */
+export function rootCommand(argv: readonly string[], mode: PrivilegeMode, prompt = sudoPrompt()): string {
+  const quoted = argv.map(shellQuote).join(' ');
+  // `exec` so the command (or sudo, which execs it) replaces the login shell.
+  if (mode === 'root') return `exec ${quoted}`;
+  if (mode === 'sudo') return `exec sudo -n ${quoted}`;
+  return `exec sudo -S -p ${shellQuote(prompt)} ${quoted}`;
+}
+
+/**
+ * The shell command that starts the agent's stdio carrier in `mode`; with `verify` (the SHA-256
+ * of the install's SHA256SUMS) the launcher checks the install, as root, before it runs anything.
+ */
+export function agentCommand(launcher: string, args: readonly string[], mode: PrivilegeMode, prompt?: string, verify?: string): string {
+  return rootCommand([launcher, ...(verify ? ['--verify', verify] : []), 'stdio', ...args], mode, prompt);
 }
 
 /** Text sudo prints when it needs a password and may not ask (`-n`). */

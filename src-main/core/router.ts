@@ -46,7 +46,8 @@ function requireLogs(ctx: DesktopContext): DesktopLogs {
 
 export const desktopRouter = t.router({
   app: t.router({
-    info: t.procedure.query(({ ctx }) => ({ version: ctx.version, mode: ctx.mode })),
+    /** Version, carrier, and whether "remember" can keep SSH secrets here (if not, why). */
+    info: t.procedure.query(({ ctx }) => ({ version: ctx.version, mode: ctx.mode, secrets: ctx.hosts.secretStorage() })),
     logs: t.router({
       /**
        * "Open logs": where the shell can (Electron), the folder opens in the file manager and
@@ -70,9 +71,10 @@ export const desktopRouter = t.router({
     save: t.procedure
       .input(profileInputSchema.extend({ id: z.string().optional() }))
       .mutation(({ ctx, input }) => domain(() => ctx.hosts.profiles.save(input))),
+    /** Removes the profile, its remembered secrets and its host key in the app's known_hosts. */
     remove: t.procedure.input(z.object({ id: z.string() })).mutation(({ ctx, input }) =>
-      domain(() => {
-        ctx.hosts.profiles.remove(input.id);
+      domain(async () => {
+        await ctx.hosts.removeProfile(input.id);
         return { ok: true as const };
       }),
     ),
@@ -85,6 +87,27 @@ export const desktopRouter = t.router({
       const { hostId, username, privateKeyPath, ...rest } = input;
       return domain(() => ctx.hosts.connect({ ...rest, user: username, keyPath: privateKeyPath }, { hostId }));
     }),
+    /**
+     * After HOST_KEY_CHANGED, once the admin has checked the new fingerprint on the host: forgets
+     * the old keys shown (by fingerprint), so the next connect can trust the new one.
+     */
+    forgetHostKey: t.procedure
+      .input(
+        z.object({
+          profileId: z.string().optional(),
+          alias: z.string().optional(),
+          host: z.string().optional(),
+          port: z.number().int().min(1).max(65535).optional(),
+          username: z.string().optional(),
+          jump: z.string().optional(),
+          keyHost: z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
+          fingerprints: z.array(z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a SHA256 fingerprint')).min(1).max(16),
+        }),
+      )
+      .mutation(({ ctx, input }) => {
+        const { username, ...rest } = input;
+        return domain(() => ctx.hosts.forgetHostKey({ ...rest, user: username }));
+      }),
     disconnect: t.procedure.input(z.object({ id: z.string() })).mutation(({ ctx, input }) => {
       ctx.hosts.disconnect(input.id);
       return { ok: true as const };

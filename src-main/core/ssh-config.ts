@@ -1,15 +1,20 @@
 /**
- * Reads OpenSSH client configuration (`~/.ssh/config`) the way `ssh` resolves a host alias, for
- * the options wgpilot honours: HostName, Port, User, IdentityFile, ProxyJump, IdentitiesOnly.
+ * Resolves an OpenSSH client configuration alias (`~/.ssh/config`) the way `ssh` does, for the
+ * options wgpilot honours: HostName, Port, User, IdentityFile, ProxyJump, IdentitiesOnly, and for
+ * host keys UserKnownHostsFile, GlobalKnownHostsFile, StrictHostKeyChecking and HostKeyAlias.
  *
- * Semantics carried over from ssh_config(5): `Host` blocks match the alias by pattern list
- * (`*`, `?`, `!negation`); for each option the first value obtained wins, except IdentityFile,
- * which accumulates; `Include` pulls in files (relative paths are under ~/.ssh, globs allowed);
- * `Match` blocks are skipped (their conditions need a live connection) and reported.
+ * Design decision: OpenSSH itself answers (`ssh -G [-F config] alias` prints the options after
+ * every rule applied, Match blocks and Includes included), so its precedence rules are never
+ * re-implemented wrong here. Where `ssh` is not installed, a parser of our own stands in with
+ * ssh_config(5)'s main rules: `Host` blocks match by pattern list (`*`, `?`, `!negation`); the
+ * first value obtained wins, except IdentityFile, which accumulates; `Include` pulls in files
+ * (relative to ~/.ssh, globs allowed); `Match` blocks are skipped (noted for the UI).
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseStrictHostKeyChecking, type StrictHostKeyChecking } from './host-key-check.js';
 import { matchesPatternList, sshPatternToRegExp } from './ssh-patterns.js';
 
 export interface ResolvedSshHost {
@@ -17,13 +22,35 @@ export interface ResolvedSshHost {
   hostName: string;
   port: number;
   user: string | undefined;
+  /** IdentityFile as configured; empty when the config names none (ssh's defaults are not listed). */
   identityFiles: string[];
   identitiesOnly: boolean;
   /** Jump hosts in order, parsed from ProxyJump ("none" = empty). */
   proxyJump: JumpHost[];
+  /** UserKnownHostsFile when the config sets it (`none` = []); undefined = ssh's default. */
+  userKnownHostsFiles: string[] | undefined;
+  /** GlobalKnownHostsFile (default /etc/ssh/ssh_known_hosts and …2; `none` = []). */
+  globalKnownHostsFiles: string[];
+  strictHostKeyChecking: StrictHostKeyChecking;
+  hostKeyAlias: string | undefined;
+  /** Who resolved it: OpenSSH (`ssh -G`) or, without an ssh binary, our parser. */
+  resolvedBy: 'ssh -G' | 'parser';
   /** Things in the config that were not applied, for the UI to mention. */
   notes: string[];
 }
+
+export interface ResolveSshOptions {
+  /** Default: ~/.ssh/config (and, with `ssh -G`, /etc/ssh/ssh_config, as ssh reads both). */
+  configPath?: string | undefined;
+  /** Home for `~` (parser only; `ssh -G` uses the account's home, as ssh does). */
+  home?: string | undefined;
+  /** The ssh binary asked with `-G` (default `ssh` on PATH); null = use the parser. */
+  sshBinary?: string | null | undefined;
+}
+
+const DEFAULT_GLOBAL_KNOWN_HOSTS = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
+/** How long `ssh -G` may take (it runs `Match exec` commands of the config, if any). */
+const SSH_G_TIMEOUT_MS = 5_000;
 
 export interface JumpHost {
   host: string;
@@ -129,8 +156,10 @@ function expandTokens(value: string, t: { host: string; alias: string; user: str
   );
 }
 
-/** Resolves `alias` through the config file(s) like `ssh -G alias` does for our options. */
-export function resolveSshHost(alias: string, opts: { configPath?: string; home?: string } = {}): ResolvedSshHost {
+const splitList = (value: string | undefined): string[] | undefined => (value === undefined ? undefined : value.toLowerCase() === 'none' ? [] : splitArgs(value));
+
+/** Our own reading of the config, for machines without `ssh` (see the file's doc). */
+export function parseSshHost(alias: string, opts: Pick<ResolveSshOptions, 'configPath' | 'home'> = {}): ResolvedSshHost {
   const home = opts.home ?? os.homedir();
   const notes: string[] = [];
   const lines = applicableLines(opts.configPath ?? path.join(home, '.ssh', 'config'), alias, home, notes);
@@ -141,6 +170,7 @@ export function resolveSshHost(alias: string, opts: { configPath?: string; home?
   const tokens = { host: hostName, alias, user: user ?? os.userInfo().username, port, home };
   const proxyJumpValue = first('proxyjump');
   if (first('proxycommand')) notes.push('ProxyCommand is not supported; use ProxyJump');
+  const expand = (files: string[] | undefined) => files?.map((f) => expandTokens(f, tokens));
   return {
     alias,
     hostName: hostName.replace(/%h/g, alias),
@@ -149,6 +179,87 @@ export function resolveSshHost(alias: string, opts: { configPath?: string; home?
     identityFiles: lines.filter((l) => l.key === 'identityfile').map((l) => expandTokens(l.value, tokens)),
     identitiesOnly: (first('identitiesonly') ?? 'no').toLowerCase() === 'yes',
     proxyJump: proxyJumpValue ? parseProxyJump(proxyJumpValue) : [],
+    userKnownHostsFiles: expand(splitList(first('userknownhostsfile'))),
+    globalKnownHostsFiles: expand(splitList(first('globalknownhostsfile'))) ?? DEFAULT_GLOBAL_KNOWN_HOSTS,
+    strictHostKeyChecking: parseStrictHostKeyChecking(first('stricthostkeychecking')),
+    hostKeyAlias: first('hostkeyalias'),
+    resolvedBy: 'parser',
+    notes,
+  };
+}
+
+/** `ssh -G` output as option → values (keys lower case; repeated options keep every value). */
+function runSshG(sshBinary: string, alias: string, configPath: string | undefined): Map<string, string[]> | { error: string; missing: boolean } {
+  // A named config that does not exist is an empty config (ssh -F would refuse it).
+  const config = configPath === undefined ? [] : ['-F', fs.existsSync(configPath) ? configPath : '/dev/null'];
+  const r = spawnSync(sshBinary, ['-G', ...config, '--', alias], { encoding: 'utf8', timeout: SSH_G_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error) return { error: r.error.message, missing: (r.error as NodeJS.ErrnoException).code === 'ENOENT' };
+  if (r.status !== 0) return { error: (r.stderr || `exit ${r.status}`).trim(), missing: false };
+  const options = new Map<string, string[]>();
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(\S+)\s+(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const key = (m[1] ?? '').toLowerCase();
+    options.set(key, [...(options.get(key) ?? []), m[2] ?? '']);
+  }
+  return options;
+}
+
+/** What `ssh -G` prints when the config sets nothing, learnt once per binary. */
+const sshDefaults = new Map<string, Map<string, string[]>>();
+function defaultsOf(sshBinary: string): Map<string, string[]> {
+  let d = sshDefaults.get(sshBinary);
+  if (!d) {
+    const r = runSshG(sshBinary, 'wgpilot-defaults.invalid', '/dev/null');
+    d = r instanceof Map ? r : new Map();
+    sshDefaults.set(sshBinary, d);
+  }
+  return d;
+}
+
+const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) => a !== undefined && b !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Resolves `alias` as `ssh` would: by asking `ssh -G` (see the file's doc), else with our parser.
+ * Options that ssh prints with its defaults when the config is silent (IdentityFile,
+ * UserKnownHostsFile) are reported as not configured, so the caller's defaults apply.
+ */
+export function resolveSshHost(alias: string, opts: ResolveSshOptions = {}): ResolvedSshHost {
+  const sshBinary = opts.sshBinary === undefined ? 'ssh' : opts.sshBinary;
+  if (sshBinary === null) return parseSshHost(alias, opts);
+  const g = runSshG(sshBinary, alias, opts.configPath);
+  if (!(g instanceof Map)) {
+    const parsed = parseSshHost(alias, opts);
+    if (!g.missing) parsed.notes.push(`ssh -G ${alias} failed (${g.error}); the config was read by wgpilot's own parser`);
+    return parsed;
+  }
+  const defaults = defaultsOf(sshBinary);
+  const one = (key: string) => g.get(key)?.[0];
+  const hostName = one('hostname') ?? alias;
+  const port = Number(one('port') ?? 22);
+  const user = one('user');
+  const home = os.homedir();
+  const tokens = { host: hostName, alias, user: user ?? os.userInfo().username, port, home };
+  const identity = g.get('identityfile');
+  const userKnown = one('userknownhostsfile');
+  const globalKnown = one('globalknownhostsfile');
+  const proxyJumpValue = one('proxyjump');
+  const notes: string[] = [];
+  if (one('proxycommand') !== undefined && one('proxycommand') !== 'none') notes.push('ProxyCommand is not supported; use ProxyJump');
+  const hostKeyAlias = one('hostkeyalias');
+  return {
+    alias,
+    hostName,
+    port: Number.isFinite(port) ? port : 22,
+    user,
+    identityFiles: sameList(identity, defaults.get('identityfile')) ? [] : (identity ?? []).map((f) => expandTokens(f, tokens)),
+    identitiesOnly: (one('identitiesonly') ?? 'no').toLowerCase() === 'yes',
+    proxyJump: proxyJumpValue ? parseProxyJump(proxyJumpValue) : [],
+    userKnownHostsFiles: userKnown === undefined || userKnown === defaults.get('userknownhostsfile')?.[0] ? undefined : (splitList(userKnown) ?? []),
+    globalKnownHostsFiles: splitList(globalKnown) ?? DEFAULT_GLOBAL_KNOWN_HOSTS,
+    strictHostKeyChecking: parseStrictHostKeyChecking(one('stricthostkeychecking')),
+    hostKeyAlias: hostKeyAlias === undefined || hostKeyAlias === 'none' ? undefined : hostKeyAlias,
+    resolvedBy: 'ssh -G',
     notes,
   };
 }

@@ -1,23 +1,42 @@
 /**
  * SSH sessions to managed hosts (ssh2), with OpenSSH-style host key checking.
  *
- * Host keys are checked against the user's `~/.ssh/known_hosts` and the app's own known_hosts:
- * a known, matching key connects; a key that differs from a known key of the same type is
- * refused like OpenSSH's "REMOTE HOST IDENTIFICATION HAS CHANGED"; an unknown key is shown to
- * the admin by fingerprint (`confirmHostKey`) and, once accepted, appended to the app's file.
+ * Host keys are checked against the known_hosts files the ssh config names for the host (user
+ * and global; `~/.ssh/known_hosts` by default) and the app's own known_hosts, under the host's
+ * `HostKeyAlias` when it has one. The decision is host-key-check.ts's: a known key connects; a
+ * key that differs from any known key (of any type) is refused like OpenSSH's "REMOTE HOST
+ * IDENTIFICATION HAS CHANGED"; an unknown key is shown to the admin by fingerprint
+ * (`confirmHostKey`) or accepted/refused at once per StrictHostKeyChecking, and once trusted
+ * appended to the app's file.
  */
 import fs from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import { addKnownHost, fingerprint, keyTypeOfBlob, lookupKnownHost } from './known-hosts.js';
+import { judgeHostKey, preferredHostKeyAlgorithms, type KnownKeySummary, type StrictHostKeyChecking } from './host-key-check.js';
+import { addKnownHost, fingerprint, keyTypeOfBlob, knownHostsName, lookupKnownHost } from './known-hosts.js';
 
 export interface HostKeyInfo {
   host: string;
   port: number;
   keyType: string;
   fingerprint: string;
+  /** The ssh config's HostKeyAlias for this host, when its keys are filed under that name. */
+  hostKeyAlias?: string | undefined;
+  /** HOST_KEY_CHANGED: the keys on file for the host, which the presented key does not match. */
+  knownKeys?: KnownKeySummary[] | undefined;
 }
 
-export interface ConnectOptions {
+/** Where a host's keys are looked up and how unknown keys are treated (from the ssh config). */
+export interface HostKeyPolicy {
+  /** User known_hosts files (default: ~/.ssh/known_hosts). */
+  userKnownHostsPaths?: string[] | undefined;
+  /** System-wide known_hosts files (default: none). */
+  globalKnownHostsPaths?: string[] | undefined;
+  /** Default: ask (through `confirmHostKey`). */
+  strictHostKeyChecking?: StrictHostKeyChecking | undefined;
+  hostKeyAlias?: string | undefined;
+}
+
+export interface ConnectOptions extends HostKeyPolicy {
   host: string;
   port?: number;
   username: string;
@@ -27,10 +46,8 @@ export interface ConnectOptions {
   password?: string;
   /** Use the ssh-agent at this socket (default: $SSH_AUTH_SOCK when no key or password is given). */
   agentSocket?: string;
-  /** The app's own known_hosts file; unknown keys accepted by the admin are appended here. */
+  /** The app's own known_hosts file; unknown keys the admin trusts are appended here. */
   appKnownHostsPath: string;
-  /** Other known_hosts files to trust (default: ~/.ssh/known_hosts). */
-  userKnownHostsPaths?: string[];
   /** Asked when the host key is unknown; resolve true to trust it. Absent: unknown keys are refused. */
   confirmHostKey?: (info: HostKeyInfo) => Promise<boolean>;
   readyTimeoutMs?: number;
@@ -74,34 +91,42 @@ export interface ExecResult {
   stderr: string;
 }
 
-const defaultUserKnownHosts = () => [`${process.env.HOME ?? ''}/.ssh/known_hosts`];
+export const defaultUserKnownHosts = (): string[] => [`${process.env.HOME ?? ''}/.ssh/known_hosts`];
 
-type Verdict = { ok: true } | { ok: false; error: HostKeyError } | { ok: 'ask'; info: HostKeyInfo };
+/** Every known_hosts file consulted for a host: the config's user and global files, then the app's. */
+export function knownHostsFiles(policy: HostKeyPolicy, appKnownHostsPath: string): string[] {
+  return [...(policy.userKnownHostsPaths ?? defaultUserKnownHosts()), ...(policy.globalKnownHostsPaths ?? []), appKnownHostsPath];
+}
 
-function judgeHostKey(opts: ConnectOptions, port: number, blob: Buffer): Verdict {
-  const keyType = keyTypeOfBlob(blob);
-  const key = blob.toString('base64');
-  const info: HostKeyInfo = { host: opts.host, port, keyType, fingerprint: fingerprint(blob) };
-  const files = [...(opts.userKnownHostsPaths ?? defaultUserKnownHosts()), opts.appKnownHostsPath];
-  const known = lookupKnownHost(files, opts.host, port);
-  if (known.some((k) => k.revoked && k.key === key)) {
-    return { ok: false, error: new HostKeyError('HOST_KEY_REVOKED', info, `The host key of ${opts.host} (${info.fingerprint}) is marked @revoked.`) };
+type Check = { ok: true } | { ok: false; error: HostKeyError } | { ok: 'ask' | 'accept'; info: HostKeyInfo };
+
+function checkHostKey(opts: ConnectOptions, port: number, blob: Buffer): Check {
+  const name = knownHostsName(opts.host, port, opts.hostKeyAlias);
+  const info: HostKeyInfo = { host: opts.host, port, keyType: keyTypeOfBlob(blob), fingerprint: fingerprint(blob), hostKeyAlias: opts.hostKeyAlias };
+  const verdict = judgeHostKey(lookupKnownHost(knownHostsFiles(opts, opts.appKnownHostsPath), name), blob.toString('base64'), opts.strictHostKeyChecking ?? 'ask');
+  const where = opts.hostKeyAlias ? `${opts.host}:${port} (HostKeyAlias ${opts.hostKeyAlias})` : `${opts.host}:${port}`;
+  switch (verdict.kind) {
+    case 'trusted':
+      return { ok: true };
+    case 'revoked':
+      return { ok: false, error: new HostKeyError('HOST_KEY_REVOKED', info, `The host key of ${where} (${info.fingerprint}) is marked @revoked.`) };
+    case 'changed':
+      return {
+        ok: false,
+        error: new HostKeyError(
+          'HOST_KEY_CHANGED',
+          { ...info, knownKeys: verdict.known },
+          `The host key of ${where} has CHANGED: it presented ${info.keyType} ${info.fingerprint}, but ${verdict.known
+            .map((k) => `${k.keyType} ${k.fingerprint} (${k.source})`)
+            .join(', ')} is on file. Someone could be eavesdropping, or the host was reinstalled. Connection refused; forget the old key only once you have checked the new fingerprint on the host.`,
+        ),
+      };
+    case 'unknown':
+      if (verdict.action === 'refuse') {
+        return { ok: false, error: new HostKeyError('HOST_KEY_UNKNOWN', info, `The host key of ${where} (${info.keyType} ${info.fingerprint}) is not on file, and the ssh config says StrictHostKeyChecking yes.`) };
+      }
+      return { ok: verdict.action, info };
   }
-  if (known.some((k) => !k.revoked && k.key === key)) return { ok: true };
-  const sameType = known.filter((k) => !k.revoked && k.keyType === keyType);
-  if (sameType.length > 0) {
-    return {
-      ok: false,
-      error: new HostKeyError(
-        'HOST_KEY_CHANGED',
-        info,
-        `The ${keyType} host key of ${opts.host}:${port} has CHANGED (now ${info.fingerprint}; known at ${sameType
-          .map((k) => k.source)
-          .join(', ')}). Someone could be eavesdropping, or the host was reinstalled. Connection refused; remove the old key only if you know why it changed.`,
-      ),
-    };
-  }
-  return { ok: 'ask', info };
 }
 
 /** One authenticated SSH connection to a host. */
@@ -141,25 +166,30 @@ export class SshSession {
       keepaliveInterval: opts.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: opts.keepaliveCountMax ?? 3,
       hostVerifier: (blob: Buffer, verify: (ok: boolean) => void) => {
-        const verdict = judgeHostKey(opts, port, blob);
-        hostKeyInfo = { host: opts.host, port, keyType: keyTypeOfBlob(blob), fingerprint: fingerprint(blob) };
-        if (verdict.ok === true) return verify(true);
-        if (verdict.ok === false) {
-          hostKeyFailure = verdict.error;
+        const check = checkHostKey(opts, port, blob);
+        hostKeyInfo = { host: opts.host, port, keyType: keyTypeOfBlob(blob), fingerprint: fingerprint(blob), hostKeyAlias: opts.hostKeyAlias };
+        if (check.ok === true) return verify(true);
+        if (check.ok === false) {
+          hostKeyFailure = check.error;
           return verify(false);
+        }
+        const trust = () => addKnownHost(opts.appKnownHostsPath, knownHostsName(opts.host, port, opts.hostKeyAlias), check.info.keyType, blob.toString('base64'));
+        if (check.ok === 'accept') {
+          trust();
+          return verify(true);
         }
         const unknown = new HostKeyError(
           'HOST_KEY_UNKNOWN',
-          verdict.info,
-          `The authenticity of ${opts.host}:${port} can't be established: ${verdict.info.keyType} key fingerprint is ${verdict.info.fingerprint}.`,
+          check.info,
+          `The authenticity of ${opts.host}:${port} can't be established: ${check.info.keyType} key fingerprint is ${check.info.fingerprint}.`,
         );
         if (!opts.confirmHostKey) {
           hostKeyFailure = unknown;
           return verify(false);
         }
-        opts.confirmHostKey(verdict.info).then(
+        opts.confirmHostKey(check.info).then(
           (accepted) => {
-            if (accepted) addKnownHost(opts.appKnownHostsPath, opts.host, port, verdict.info.keyType, blob.toString('base64'));
+            if (accepted) trust();
             else hostKeyFailure = unknown;
             verify(accepted);
           },
@@ -170,6 +200,8 @@ export class SshSession {
         );
       },
     };
+    const serverHostKey = preferredHostKeyAlgorithms(lookupKnownHost(knownHostsFiles(opts, opts.appKnownHostsPath), knownHostsName(opts.host, port, opts.hostKeyAlias)));
+    if (serverHostKey) config.algorithms = { serverHostKey: serverHostKey as NonNullable<NonNullable<ConnectConfig['algorithms']>['serverHostKey']> };
     if (opts.privateKeyPath) {
       try {
         config.privateKey = fs.readFileSync(opts.privateKeyPath);

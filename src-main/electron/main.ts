@@ -1,12 +1,14 @@
 /**
  * Electron main process (composition root of the desktop shell): one window with the security
- * settings of security.ts and its remembered state (window-state.ts), the native menu
- * (menu.ts), OS notifications for alerts (alerts.ts), and the desktop router served over IPC to
- * the same HostManager as browser mode. Everything testable lives in those files and src-main/core.
+ * settings of security.ts and its remembered state (window-state.ts), the renderer served from
+ * the `app://wgpilot` origin (app-protocol.ts), the native menu (menu.ts), OS notifications for
+ * alerts (alerts.ts), and the desktop router served over IPC to the same HostManager as browser
+ * mode. Everything testable lives in those files and src-main/core.
  */
 import { getWSConnectionHandler } from '@trpc/server/adapters/ws';
-import { app, BrowserWindow, ipcMain, Menu, Notification, screen, session, shell, type MenuItemConstructorOptions, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, Notification, protocol, screen, session, shell, type MenuItemConstructorOptions, type WebContents } from 'electron';
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostManager } from '../core/hosts.js';
@@ -16,7 +18,8 @@ import { desktopRouter } from '../core/router.js';
 import { watchAlerts } from './alerts.js';
 import { acceleratorToKey, menuTemplate, type MenuItemSpec } from './menu.js';
 import { keychainSecretStore } from './secrets.js';
-import { acceptIpcMessage, CONTENT_SECURITY_POLICY, IPC_CHANNELS, isAllowedNavigation, isAllowedPermission, windowWebPreferences } from './security.js';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, resolveAppRequest } from './app-protocol.js';
+import { acceptIpcMessage, CONTENT_SECURITY_POLICY, guardNavigation, IPC_CHANNELS, isAllowedPermission, windowWebPreferences } from './security.js';
 import { loadWindowState, MIN_SIZE, placeWindow, trackWindowState } from './window-state.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,7 +35,11 @@ const { log, logs } = openDesktopLog(paths.logDir, {
 const hosts = new HostManager(paths, { secrets: keychainSecretStore(paths.dataDir), log });
 const windowStateFile = path.join(paths.dataDir, 'window-state.json');
 const rendererUrl = process.env.ELECTRON_RENDERER_URL;
-const appUrl = rendererUrl ?? `file://${path.join(here, '../renderer/index.html')}`;
+const rendererDir = path.join(here, '../renderer');
+const appUrl = rendererUrl ?? APP_URL;
+
+// Before `ready`: app:// behaves as a standard, secure origin (module scripts, fetch).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
 /** A WebSocket-shaped object over one renderer's IPC, for tRPC's ws connection handler. */
 class IpcSocket extends EventEmitter {
@@ -109,30 +116,35 @@ function createWindow(): void {
   win.once('ready-to-show', () => win.show());
   Menu.setApplicationMenu(buildMenu(win));
   const contents = win.webContents;
-  contents.on('will-navigate', (e, url) => {
-    if (!isAllowedNavigation(url, appUrl)) e.preventDefault();
-  });
+  guardNavigation(
+    { on: (event: string, listener: (...args: never[]) => void) => contents.on(event as never, listener), setWindowOpenHandler: (h) => contents.setWindowOpenHandler(h) },
+    appUrl,
+    (url) => void shell.openExternal(url),
+  );
   // A reload starts a new page with a new client: end the old page's subscriptions.
   contents.on('did-start-navigation', (details) => {
     if (details.isMainFrame && !details.isSameDocument) dropSocket(contents.id);
   });
   contents.once('destroyed', () => dropSocket(contents.id));
-  contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  if (rendererUrl) void win.loadURL(rendererUrl);
-  else void win.loadFile(path.join(here, '../renderer/index.html'));
+  void win.loadURL(appUrl);
 }
 
 void app.whenReady().then(() => {
   log('wgpilot started', { version: app.getVersion(), mode: 'electron', pid: process.pid });
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } }),
-  );
+  protocol.handle(APP_SCHEME, (request) => {
+    const r = resolveAppRequest(request.url, rendererDir);
+    return new Response(r.file ? fs.readFileSync(r.file) : r.status === 404 ? 'not found' : 'bad request', { status: r.status, headers: r.headers });
+  });
+  // The dev server (electron-vite dev) sends no CSP of its own; app:// responses carry theirs.
+  if (rendererUrl) {
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
+      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } }),
+    );
+  }
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(isAllowedPermission(permission)));
   ipcMain.on(IPC_CHANNELS.rpcToMain, (event, message: unknown) => {
-    if (acceptIpcMessage(IPC_CHANNELS.rpcToMain, message, event.senderFrame?.url ?? '', appUrl)) socketFor(event.sender).emit('message', Buffer.from(message));
+    const frame = event.senderFrame;
+    if (acceptIpcMessage(IPC_CHANNELS.rpcToMain, message, frame?.url ?? '', appUrl, frame !== null && frame === event.sender.mainFrame)) socketFor(event.sender).emit('message', Buffer.from(message));
   });
   watchAlerts(hosts, (n) => {
     if (Notification.isSupported()) new Notification({ title: n.title, body: n.body }).show();

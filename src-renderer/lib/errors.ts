@@ -16,7 +16,17 @@ export interface UiError {
   fields: Record<string, string>;
   /** Everything known, for "Show details": code, tRPC code, procedure path, raw message. */
   detail: string;
-  hostKey?: { host: string; port: number; keyType: string; fingerprint: string } | undefined;
+  hostKey?: UiHostKey | undefined;
+}
+
+/** A host key as the desktop reports it; `knownKeys` are the keys on file when it CHANGED. */
+export interface UiHostKey {
+  host: string;
+  port: number;
+  keyType: string;
+  fingerprint: string;
+  hostKeyAlias?: string | undefined;
+  knownKeys?: Array<{ keyType: string; fingerprint: string; source: string }> | undefined;
 }
 
 const TITLES: Record<string, string> = {

@@ -1,7 +1,8 @@
 /**
  * useHostsStore: the desktop's side of hosts — saved profiles, `~/.ssh/config` aliases, every
  * connection's live state (from the `hosts.state` subscription) and the connect flow with its
- * prompts: trust an unknown host key (fingerprint), the sudo password, a key passphrase.
+ * prompts: trust an unknown host key (fingerprint), a changed host key (the old and new
+ * fingerprints; forgotten only when the admin says they checked), the sudo password, a key passphrase.
  * Each connect attempt gets a fresh host id chosen here, so the UI follows its deployment
  * progress from the first event.
  */
@@ -19,6 +20,7 @@ export type ConnectRequest = Omit<ConnectInput, 'hostId'>;
 /** A question the connect flow must ask before it can go on. */
 export type ConnectPrompt =
   | { kind: 'host-key'; request: ConnectRequest; hostKey: NonNullable<UiError['hostKey']> }
+  | { kind: 'host-key-changed'; request: ConnectRequest; hostKey: NonNullable<UiError['hostKey']>; remaining?: string[] | undefined }
   | { kind: 'sudo'; request: ConnectRequest; wrong: boolean }
   | { kind: 'passphrase'; request: ConnectRequest; wrong: boolean };
 
@@ -43,6 +45,8 @@ export const useHostsStore = defineStore('hosts', () => {
   const attempts = ref<Record<string, Attempt>>({});
   const activeHostId = ref<string | null>(null);
   const prompt = ref<ConnectPrompt | null>(null);
+  /** Whether "remember" can keep SSH secrets on this desktop, and if not, why (from app.info). */
+  const secretStorage = ref<{ persistent: boolean; reason?: string | undefined }>({ persistent: false });
   let stateSub: { unsubscribe(): void } | null = null;
 
   const connections = computed(() => Object.values(infos.value));
@@ -64,7 +68,8 @@ export const useHostsStore = defineStore('hosts', () => {
   async function hydrate(): Promise<void> {
     const d = rpc.desktop();
     stateSub ??= d.hosts.state.subscribe(undefined, { onData: onState, onError: (err) => notices.report(err, 'Host state') });
-    const [p, a, l] = await Promise.allSettled([d.profiles.list.query(), d.hosts.aliases.query(), d.hosts.list.query()]);
+    const [p, a, l, i] = await Promise.allSettled([d.profiles.list.query(), d.hosts.aliases.query(), d.hosts.list.query(), d.app.info.query()]);
+    if (i.status === 'fulfilled' && i.value?.secrets) secretStorage.value = i.value.secrets;
     if (p.status === 'fulfilled') profiles.value = p.value;
     else notices.report(p.reason, 'Load host profiles');
     if (a.status === 'fulfilled') aliases.value = a.value;
@@ -102,6 +107,7 @@ export const useHostsStore = defineStore('hosts', () => {
     } catch (err) {
       const e = describeError(err);
       if (e.code === 'HOST_KEY_UNKNOWN' && e.hostKey) prompt.value = { kind: 'host-key', request, hostKey: e.hostKey };
+      else if (e.code === 'HOST_KEY_CHANGED' && e.hostKey?.knownKeys?.length) prompt.value = { kind: 'host-key-changed', request, hostKey: e.hostKey };
       else if (e.code === 'SUDO_PASSWORD_REQUIRED' || e.code === 'SUDO_PASSWORD_WRONG') prompt.value = { kind: 'sudo', request, wrong: e.code === 'SUDO_PASSWORD_WRONG' };
       else if (e.code === 'PASSPHRASE_REQUIRED' || e.code === 'PASSPHRASE_WRONG') prompt.value = { kind: 'passphrase', request, wrong: e.code === 'PASSPHRASE_WRONG' };
       const attempt = attempts.value[hostId];
@@ -110,13 +116,45 @@ export const useHostsStore = defineStore('hosts', () => {
     }
   }
 
-  /** Answers the open prompt and connects again. */
-  function answer(value: string): Promise<HostInfo | null> {
+  /**
+   * The admin checked the new fingerprint of a CHANGED host key on the host: forget the old
+   * keys shown (only those) and connect again trusting the new one. Keys the desktop may not
+   * remove (system-wide known_hosts) stay, and the prompt lists where.
+   */
+  async function forgetChangedKey(): Promise<HostInfo | null> {
+    const p = prompt.value;
+    if (p?.kind !== 'host-key-changed') return null;
+    const { profileId, alias, host, port, username, jump } = p.request;
+    try {
+      const r = await rpc.desktop().hosts.forgetHostKey.mutate({
+        profileId,
+        alias,
+        host,
+        port,
+        username,
+        jump,
+        keyHost: { host: p.hostKey.host, port: p.hostKey.port },
+        fingerprints: (p.hostKey.knownKeys ?? []).map((k) => k.fingerprint),
+      });
+      if (r.remaining.length > 0) {
+        prompt.value = { ...p, remaining: r.remaining };
+        return null;
+      }
+    } catch (err) {
+      notices.report(err, 'Forget the old host key');
+      return null;
+    }
+    return connect({ ...p.request, acceptHostKey: p.hostKey.fingerprint });
+  }
+
+  /** Answers the open prompt and connects again; `remember` keeps a passphrase in the OS keychain (never a sudo password). */
+  function answer(value: string, remember = false): Promise<HostInfo | null> {
     const p = prompt.value;
     if (!p) return Promise.resolve(null);
+    if (p.kind === 'host-key-changed') return forgetChangedKey();
     if (p.kind === 'host-key') return connect({ ...p.request, acceptHostKey: value });
     if (p.kind === 'sudo') return connect({ ...p.request, sudoPassword: value });
-    return connect({ ...p.request, passphrase: value });
+    return connect({ ...p.request, passphrase: value, ...(remember && secretStorage.value.persistent ? { remember: true } : {}) });
   }
 
   async function disconnect(hostId: string): Promise<void> {
@@ -154,5 +192,5 @@ export const useHostsStore = defineStore('hosts', () => {
     );
   }
 
-  return { profiles, aliases, states, infos, attempts, activeHostId, prompt, connections, liveIds, active, attemptFor, stateOf, hydrate, dehydrate, connect, answer, disconnect, saveProfile, removeProfile };
+  return { profiles, aliases, secretStorage, states, infos, attempts, activeHostId, prompt, connections, liveIds, active, attemptFor, stateOf, hydrate, dehydrate, connect, answer, forgetChangedKey, disconnect, saveProfile, removeProfile };
 });

@@ -1,8 +1,8 @@
 /**
  * A hostile or broken agent on the far end of a real SSH channel: the desktop core must fail the
  * connect with a clear AGENT_PROTOCOL error, stay up, and keep its memory bounded. Each case
- * plants a fake launcher where the deployment check looks for the agent (it answers `version`
- * correctly, so nothing is redeployed), then connects through the HostManager as the app does.
+ * plants a fake launcher where the deployment check looks for the agent (beside this bundle's
+ * SHA256SUMS, so nothing is redeployed), then connects through the HostManager as the app does.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,6 +39,8 @@ describe('hostile agent (lab)', () => {
       `#!/bin/sh\nif [ "$1" = version ]; then echo '{"version":"${bundle.version}"}'; exit 0; fi\n${body}\n`,
       { mode: 0o755 },
     );
+    // This bundle's SHA256SUMS, so the deployment check takes the fake for the real install.
+    fs.copyFileSync(`${bundle.tarballPath}.SHA256SUMS`, path.join(final, 'SHA256SUMS'));
     const c = labHosts(used.status, { remoteAgentDir: installDir });
     cores.push(c);
     return c;

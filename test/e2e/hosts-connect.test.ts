@@ -27,8 +27,7 @@ describe('host connections (lab)', () => {
 
   afterAll(async () => {
     for (const c of cores) c.dispose();
-    const { users, dir } = used.status;
-    for (const u of [users.nopasswd, users.passwd]) fs.rmSync(path.join(u.home, '.wgpilot'), { recursive: true, force: true });
+    const { dir } = used.status;
     fs.rmSync(path.join(dir, 'agent-install-desktop'), { recursive: true, force: true });
     fs.rmSync(scratch, { recursive: true, force: true });
     await used.release();
@@ -52,14 +51,14 @@ describe('host connections (lab)', () => {
   });
 
   it('runs the agent through sudo -n for a NOPASSWD user', async () => {
-    const c = core({ remoteAgentDir: '~/.wgpilot/agent' });
+    const c = core();
     const info = await c.hosts.connect({ alias: 'lab', user: used.status.users.nopasswd.name });
     expect(info.privilege).toBe('sudo');
     expect(await c.hosts.agent(info.id)!.system.info.query()).toMatchObject({ privileged: true, user: used.status.users.nopasswd.name });
   });
 
   it('asks for the sudo password (SUDO_PASSWORD_REQUIRED), refuses a wrong one, and connects privileged with the right one', async () => {
-    const c = core({ remoteAgentDir: '~/.wgpilot/agent' });
+    const c = core();
     const caller = desktopRouter.createCaller({ hosts: c.hosts, mode: 'browser', version: 'test' });
     const user = used.status.users.passwd;
     const req = { alias: 'lab', username: user.name };

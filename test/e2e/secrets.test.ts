@@ -2,8 +2,9 @@
  * No secret is ever written by the desktop: after sessions that used a sudo password and an
  * encrypted key's passphrase (including a reconnect, which reuses them from memory), neither the
  * app's data folder nor anything the core logged contains the password, the passphrase or the
- * private key. With an OS-keychain store (Electron's safeStorage shape; here a test cipher)
- * remembered secrets are on disk only sealed; in browser mode they are not kept at all.
+ * private key. With an OS-keychain store (Electron's safeStorage shape; here a test cipher) a
+ * remembered passphrase is on disk only sealed, and the sudo password is never kept; in browser
+ * mode nothing is kept at all. A sudo password offered where sudo does not ask is never sent.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -11,9 +12,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureAgent, findAgentBundle } from '../../src-main/core/agent-deploy.js';
+import { openAgentSession } from '../../src-main/core/agent-session.js';
 import { desktopRouter } from '../../src-main/core/router.js';
+import { SshSession } from '../../src-main/core/ssh.js';
 import { SealedFileSecretStore, type SecretCipher } from '../../src-main/core/secrets.js';
-import { labHosts, useLab, type LabHosts, type UsedLab } from '../support/lab-hosts.js';
+import { labHosts, repoRoot, useLab, type LabHosts, type UsedLab } from '../support/lab-hosts.js';
 import { until } from '../support/until.js';
 
 /** AES-256-GCM with a key that lives only in this process: stands in for the OS keychain. */
@@ -42,12 +46,14 @@ describe('secrets never reach disk or logs (lab)', () => {
   let used: UsedLab;
   let scratch: string;
   let keyPath: string;
+  let installDir: string;
   const passphrase = `pp-${randomBytes(9).toString('base64url')}`;
   const cores: LabHosts[] = [];
 
   beforeAll(async () => {
     used = await useLab();
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'wgp-secrets-'));
+    installDir = path.join(used.status.dir, 'agent-install-secrets');
     keyPath = path.join(scratch, 'id_encrypted');
     fs.copyFileSync(used.status.host.keyPath, keyPath);
     fs.chmodSync(keyPath, 0o600);
@@ -56,7 +62,7 @@ describe('secrets never reach disk or logs (lab)', () => {
 
   afterAll(async () => {
     for (const c of cores) c.dispose();
-    fs.rmSync(path.join(used.status.users.passwd.home, '.wgpilot'), { recursive: true, force: true });
+    fs.rmSync(installDir, { recursive: true, force: true });
     fs.rmSync(scratch, { recursive: true, force: true });
     await used.release();
   });
@@ -73,7 +79,7 @@ describe('secrets never reach disk or logs (lab)', () => {
     it(`${mode}: sudo password + key passphrase session, reconnect, then grep data folder and logs`, async () => {
       const sealed = mode.startsWith('electron');
       const hosts = labHosts(used.status, {
-        remoteAgentDir: '~/.wgpilot/agent',
+        remoteAgentDir: installDir,
         backoff: { initialMs: 100, maxMs: 500 },
         ...(sealed ? { secretsIn: (dataDir: string) => new SealedFileSecretStore(path.join(dataDir, 'secrets.json'), testCipher()) } : {}),
       });
@@ -96,11 +102,12 @@ describe('secrets never reach disk or logs (lab)', () => {
       caller.hosts.disconnect({ id: info.id });
 
       if (sealed) {
-        // Remembered: the next connect needs no secrets from the UI.
-        const again = await caller.hosts.connect({ profileId: profile.id });
+        // The passphrase was remembered; the sudo password never is: the next connect asks for it again.
+        await expect(caller.hosts.connect({ profileId: profile.id })).rejects.toMatchObject({ cause: { code: 'SUDO_PASSWORD_REQUIRED' } });
+        const again = await caller.hosts.connect({ profileId: profile.id, sudoPassword: user.password! });
         expect(again.privilege).toBe('sudo-password');
         await caller.hosts.disconnect({ id: again.id });
-        expect(fs.existsSync(path.join(hosts.dataDir, 'secrets.json'))).toBe(true);
+        expect(Object.keys(JSON.parse(fs.readFileSync(path.join(hosts.dataDir, 'secrets.json'), 'utf8')) as object)).toEqual([`${profile.id}/passphrase`]);
       } else {
         expect(fs.existsSync(path.join(hosts.dataDir, 'secrets.json'))).toBe(false);
       }
@@ -113,4 +120,32 @@ describe('secrets never reach disk or logs (lab)', () => {
       for (const { where, text } of haystacks) for (const secret of needles()) expect(text.includes(secret), `${where} contains a secret`).toBe(false);
     });
   }
+
+  it('never sends a sudo password where sudo does not ask for one (NOPASSWD user, sudo-password mode): not to the agent, not into a log', async () => {
+    const user = used.status.users.nopasswd;
+    const secret = `never-sent-${randomBytes(9).toString('base64url')}`;
+    const ssh = await SshSession.connect({
+      host: used.status.host.address,
+      username: user.name,
+      privateKeyPath: used.status.host.keyPath,
+      appKnownHostsPath: path.join(scratch, 'kh'),
+      userKnownHostsPaths: [used.status.host.knownHostsPath],
+    });
+    try {
+      const { launcher, verify } = await ensureAgent(ssh, findAgentBundle(path.join(repoRoot, 'dist/agent')), undefined, { installDir });
+      const stderr: string[] = [];
+      const logs: string[] = [];
+      // As after a session that needed the password, once the host's sudoers stopped asking for it.
+      const session = await openAgentSession(ssh, launcher, { privilege: 'sudo-password', sudoPassword: secret, verify, onStderr: (t) => stderr.push(t), log: (m, f) => logs.push(`${m} ${JSON.stringify(f ?? {})}`) });
+      expect(session.hello.privileged).toBe(true);
+      expect(await session.client.system.ping.query()).toBe('pong');
+      session.close();
+      await session.closed;
+      expect(stderr.join('')).not.toContain(secret);
+      expect(stderr.join('')).not.toMatch(/skipped a line/);
+      expect(logs.join('\n')).not.toContain(secret);
+    } finally {
+      ssh.close();
+    }
+  });
 });

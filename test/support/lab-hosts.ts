@@ -40,8 +40,8 @@ export interface LabHosts {
 
 /**
  * A desktop core for the lab. Agents go to `<lab dir>/agent-install-desktop` unless
- * `remoteAgentDir` says otherwise — never root's real home; non-root users (who cannot write the
- * lab dir) pass `~/.wgpilot/agent`, which is their home inside the lab dir.
+ * `remoteAgentDir` says otherwise — never the machine's /usr/local. The lab dir is root's (0711),
+ * so it is a valid root-owned install dir for root and sudo users alike.
  */
 export function labHosts(lab: LabStatus, opts: HostManagerOptions & { secretsIn?: (dataDir: string) => SecretStore } = {}): LabHosts {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wgp-desktop-'));

@@ -91,6 +91,7 @@ describe('IPC allow-list and permissions', () => {
     expect(acceptIpcMessage('wgpilot:other', '{"id":1}', app, app)).toBe(false);
     expect(acceptIpcMessage(IPC_CHANNELS.rpcToMain, { id: 1 }, app, app)).toBe(false);
     expect(acceptIpcMessage(IPC_CHANNELS.rpcToMain, '{"id":1}', 'https://evil.example/', app)).toBe(false);
+    expect(acceptIpcMessage(IPC_CHANNELS.rpcToMain, '{"id":1}', 'file:///tmp/other.html', app)).toBe(false);
   });
   it('grants notifications and nothing else', () => {
     expect(isAllowedPermission('notifications')).toBe(true);

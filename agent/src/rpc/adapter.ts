@@ -15,7 +15,7 @@ import { isObservable, observableToAsyncIterable } from '@trpc/server/observable
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { Logger } from '../log.js';
 import { appCodeOf } from './errors.js';
-import { describeLine, LineSplitter, parseObjectLine } from './framing.js';
+import { describeLine, LineSplitter, parseObjectLine, RateLimitedWarning } from './framing.js';
 import { IDENTIFY_TIMEOUT_MS, MAX_LINE_BYTES, MAX_LIVE_REQUESTS, MAX_SKIPPED_LINES, type AgentHello, type ClientIdentity } from './protocol.js';
 import type { ConnectionInfo } from './trpc.js';
 
@@ -72,6 +72,9 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   const info: ConnectionInfo = { id: opts.connectionId, subscriptions: () => [...live.values()].filter((l) => l.subscription).length };
+  // Lengths only, never contents (see RateLimitedWarning): a stray line may be a password.
+  const skippedWarning = new RateLimitedWarning((fields) => log.warn('skipped a line that is not a JSON object', fields));
+  const invalidWarning = new RateLimitedWarning((fields) => log.warn('invalid message', fields));
 
   const splitter = new LineSplitter(MAX_LINE_BYTES, onLine, (bytes) => {
     log.warn('line too long; closing', { bytes });
@@ -136,7 +139,7 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
     const msg = parseObjectLine(line);
     if (msg === null) {
       skipped++;
-      log.warn('skipped a line that is not a JSON object', { ...describeLine(line), skipped });
+      skippedWarning.hit({ ...describeLine(line), skipped });
       if (skipped > MAX_SKIPPED_LINES) {
         sendError(null, new TRPCError({ code: 'PARSE_ERROR', message: `More than ${MAX_SKIPPED_LINES} lines that are not protocol messages` }));
         shutdown('garbage');
@@ -149,7 +152,8 @@ export function serveConnection<TRouter extends AnyRouter>(io: ConnectionIO, opt
       request = parseTRPCMessage(msg, config.transformer);
     } catch (cause) {
       const id = typeof msg.id === 'string' || typeof msg.id === 'number' ? msg.id : null;
-      log.warn('invalid message', { id, method: typeof msg.method === 'string' ? msg.method.slice(0, 40) : typeof msg.method, bytes: Buffer.byteLength(line), error: (cause as Error).message });
+      // Size and a numeric id only: the method, a string id and the parser's message quote the line.
+      invalidWarning.hit({ bytes: Buffer.byteLength(line), ...(typeof id === 'number' ? { id } : {}) });
       if (id !== null) sendError(id, new TRPCError({ code: 'PARSE_ERROR', message: `Invalid message: ${(cause as Error).message}`, cause }));
       return;
     }

@@ -70,6 +70,36 @@ export function describeLine(line: string): { kind: string; bytes: number } {
   return { kind, bytes: Buffer.byteLength(line) };
 }
 
+/**
+ * A warning a peer can trigger at line rate (garbage lines, invalid messages), logged at most
+ * once per interval with the number held back since, so a flood cannot fill the logs.
+ *
+ * Design decision: callers pass lengths and counts, never a line's contents. A line that is not
+ * a protocol message can be anything the channel carried — notably a sudo password that sudo did
+ * not read (it stopped asking) and that went on to the agent's stdin.
+ */
+export class RateLimitedWarning {
+  #last = -Infinity;
+  #held = 0;
+
+  constructor(
+    private readonly emit: (fields: Record<string, unknown>) => void,
+    private readonly intervalMs = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  hit(fields: Record<string, unknown>): void {
+    const t = this.now();
+    if (t - this.#last < this.intervalMs) {
+      this.#held++;
+      return;
+    }
+    this.#last = t;
+    this.emit(this.#held > 0 ? { ...fields, heldBack: this.#held } : fields);
+    this.#held = 0;
+  }
+}
+
 /** Parses a line as a JSON object; anything else (invalid JSON, arrays, scalars) is null. */
 export function parseObjectLine(line: string): Record<string, unknown> | null {
   try {

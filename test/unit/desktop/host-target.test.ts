@@ -25,6 +25,8 @@ beforeAll(() => {
       '  HostName 10.0.0.5',
       '  User admin',
       '  ProxyJump bastion',
+      '  UserKnownHostsFile /tmp/wgp-inner-known',
+      '  StrictHostKeyChecking yes',
       'Host keyed',
       '  HostName 192.0.2.20',
       `  IdentityFile ${path.join(dir, 'missing')}`,
@@ -41,15 +43,22 @@ describe('resolveTarget', () => {
   it('resolves an alias with ProxyJump into the jump hop (its own config and key) and the target', () => {
     const t = resolveTarget({ ...base, alias: 'inner' }, { sshConfigPath: config });
     expect(t.label).toBe('inner');
-    expect(t.hops).toEqual([
+    expect(t.hops).toMatchObject([
       { host: '192.0.2.10', port: 2200, username: 'jumper', auth: 'key', privateKeyPath: key },
       { host: '10.0.0.5', port: 22, username: 'admin', auth: 'agent', privateKeyPath: undefined },
     ]);
   });
 
+  it("carries each alias's host-key options on its own hop, and none on a form's hop", () => {
+    const t = resolveTarget({ ...base, alias: 'inner' }, { sshConfigPath: config });
+    expect(t.hops[0]?.hostKeys).toMatchObject({ userKnownHostsPaths: undefined, strictHostKeyChecking: 'ask' });
+    expect(t.hops[1]?.hostKeys).toMatchObject({ userKnownHostsPaths: ['/tmp/wgp-inner-known'], strictHostKeyChecking: 'yes' });
+    expect(resolveTarget({ host: '192.0.2.30', port: 22, user: 'root', auth: 'agent' }, { sshConfigPath: config }).hops[0]?.hostKeys).toBeUndefined();
+  });
+
   it('uses the first IdentityFile that exists as the key of an alias', () => {
     const t = resolveTarget({ ...base, alias: 'keyed', user: 'root' }, { sshConfigPath: config });
-    expect(t.hops).toEqual([{ host: '192.0.2.20', port: 22, username: 'root', auth: 'key', privateKeyPath: key }]);
+    expect(t.hops).toMatchObject([{ host: '192.0.2.20', port: 22, username: 'root', auth: 'key', privateKeyPath: key }]);
   });
 
   it('takes a profile\'s own fields over the alias, and a jump spec with user and port', () => {
@@ -58,7 +67,7 @@ describe('resolveTarget', () => {
       { sshConfigPath: config },
     );
     expect(t).toMatchObject({ label: 'Inner box', profileId: 'p1' });
-    expect(t.hops).toEqual([
+    expect(t.hops).toMatchObject([
       { host: '198.51.100.1', port: 2201, username: 'me', auth: 'key', privateKeyPath: '/k' },
       { host: '192.0.2.10', port: 2200, username: 'jumper', auth: 'key', privateKeyPath: key },
       { host: '10.0.0.6', port: 2022, username: 'ops', auth: 'key', privateKeyPath: '/k' },

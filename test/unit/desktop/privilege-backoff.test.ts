@@ -1,15 +1,21 @@
 /** How the agent is started for each privilege mode, how sudo failures are named, and the reconnect delays. */
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../src-main/core/backoff.js';
-import { agentCommand, classifySudoFailure } from '../../../src-main/core/privilege.js';
+import { agentCommand, classifySudoFailure, sudoPrompt } from '../../../src-main/core/privilege.js';
 
 const who = { user: 'alice', host: 'h1' };
 
 describe('agentCommand', () => {
-  it('execs the launcher as is for root, through sudo -n, or through sudo -S with no prompt and no cached credentials', () => {
+  it('execs the launcher as is for root, through sudo -n, or through sudo -S with a marker prompt to answer', () => {
     expect(agentCommand('/opt/a b/wgpilot-agent', ['--state-dir', '/x'], 'root')).toBe(`exec '/opt/a b/wgpilot-agent' 'stdio' '--state-dir' '/x'`);
     expect(agentCommand('/l', [], 'sudo')).toBe(`exec sudo -n '/l' 'stdio'`);
-    expect(agentCommand('/l', [], 'sudo-password')).toBe(`exec sudo -k -S -p '' '/l' 'stdio'`);
+    expect(agentCommand('/l', [], 'sudo-password', '[wgpilot-sudo:ab]')).toBe(`exec sudo -S -p '[wgpilot-sudo:ab]' '/l' 'stdio'`);
+  });
+
+  it('makes a fresh prompt marker each time, without the % that sudo would expand', () => {
+    const a = sudoPrompt();
+    expect(a).toMatch(/^\[wgpilot-sudo:[0-9a-f]{18}\]$/);
+    expect(sudoPrompt()).not.toBe(a);
   });
 });
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProfileStore } from '../../../src-main/core/profiles.js';
-import { noSecretStore, SealedFileSecretStore } from '../../../src-main/core/secrets.js';
+import { keychainStatus, noSecretStore, SealedFileSecretStore } from '../../../src-main/core/secrets.js';
 
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wgp-profiles-'))));
@@ -48,10 +48,10 @@ describe('secret stores', () => {
     const cipher = { encryptString: (s: string) => Buffer.from(s, 'utf8').reverse(), decryptString: (b: Buffer) => Buffer.from(b).reverse().toString('utf8') };
     const file = path.join(dir, 'secrets.json');
     const store = new SealedFileSecretStore(file, cipher);
-    await store.set('p1', 'sudo', 'correct horse');
+    await store.set('p1', 'password', 'correct horse');
     await store.set('p1', 'passphrase', 'battery staple');
     await store.set('p2', 'password', 'x');
-    expect(await store.get('p1', 'sudo')).toBe('correct horse');
+    expect(await store.get('p1', 'password')).toBe('correct horse');
     expect(fs.readFileSync(file, 'utf8')).not.toContain('correct horse');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     await store.delete('p1');
@@ -59,9 +59,28 @@ describe('secret stores', () => {
     expect(await store.get('p2', 'password')).toBe('x');
   });
 
-  it('browser mode keeps nothing', async () => {
-    await noSecretStore.set('p', 'sudo', 's');
-    expect(await noSecretStore.get('p', 'sudo')).toBeUndefined();
+  it('deletes sudo passwords an older version stored, when the store is opened', () => {
+    const file = path.join(dir, 'secrets.json');
+    fs.writeFileSync(file, JSON.stringify({ 'p1/sudo': 'c2VhbGVk', 'p1/passphrase': 'c2VhbGVk' }));
+    new SealedFileSecretStore(file, { encryptString: (s) => Buffer.from(s), decryptString: (b) => b.toString() });
+    expect(Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')) as object)).toEqual(['p1/passphrase']);
+  });
+
+  it('browser mode keeps nothing, and says so', async () => {
+    await noSecretStore.set('p', 'password', 's');
+    expect(await noSecretStore.get('p', 'password')).toBeUndefined();
     expect(noSecretStore.persistent).toBe(false);
+    expect(noSecretStore.unavailableReason).toMatch(/no OS keychain/);
+  });
+
+  it("keeps nothing where Electron's safeStorage would use its fixed key (Linux basic_text), and says why", () => {
+    const storage = (available: boolean, backend?: string) => ({ isEncryptionAvailable: () => available, ...(backend ? { getSelectedStorageBackend: () => backend } : {}) });
+    expect(keychainStatus(storage(true, 'basic_text'), 'linux')).toMatchObject({ persistent: false, reason: expect.stringMatching(/secret service.*fixed key \(basic_text\)/) });
+    expect(keychainStatus(storage(true, 'unknown'), 'linux').persistent).toBe(false);
+    expect(keychainStatus(storage(true), 'linux').persistent).toBe(false);
+    expect(keychainStatus(storage(false, 'gnome_libsecret'), 'linux')).toMatchObject({ persistent: false, reason: expect.stringMatching(/not available/) });
+    expect(keychainStatus(storage(true, 'gnome_libsecret'), 'linux')).toEqual({ persistent: true });
+    expect(keychainStatus(storage(true, 'kwallet5'), 'linux')).toEqual({ persistent: true });
+    expect(keychainStatus(storage(true), 'darwin')).toEqual({ persistent: true });
   });
 });

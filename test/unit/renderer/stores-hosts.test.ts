@@ -28,6 +28,29 @@ describe('useHostsStore', () => {
     expect(hosts.prompt).toBeNull();
   });
 
+  it('shows a CHANGED key with the keys on file; forgets only those (after the admin checked) and trusts the new one', async () => {
+    const hosts = useHostsStore();
+    const hostKey = { host: '198.18.0.2', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:new', knownKeys: [{ keyType: 'ssh-rsa', fingerprint: 'SHA256:old', source: '/u/kh:3' }] };
+    desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('changed', 'HOST_KEY_CHANGED', { hostKey })).mockImplementationOnce(async (i: { hostId: string }) => info(i.hostId));
+    desktop.hosts!.forgetHostKey.mutate.mockResolvedValueOnce({ removed: ['/u/kh'], remaining: [] });
+    expect(await hosts.connect({ alias: 'lab' })).toBeNull();
+    expect(hosts.prompt).toMatchObject({ kind: 'host-key-changed', hostKey });
+    expect(await hosts.answer('')).not.toBeNull();
+    expect(desktop.hosts!.forgetHostKey.mutate.mock.calls[0]![0]).toMatchObject({ alias: 'lab', keyHost: { host: '198.18.0.2', port: 22 }, fingerprints: ['SHA256:old'] });
+    expect(desktop.hosts!.connect.mutate.mock.calls[1]![0]).toMatchObject({ alias: 'lab', acceptHostKey: 'SHA256:new' });
+  });
+
+  it('keeps the CHANGED prompt, listing where, when keys stay in files the desktop may not change', async () => {
+    const hosts = useHostsStore();
+    const hostKey = { host: 'h', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:new', knownKeys: [{ keyType: 'ssh-ed25519', fingerprint: 'SHA256:old', source: '/etc/ssh/ssh_known_hosts:1' }] };
+    desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('changed', 'HOST_KEY_CHANGED', { hostKey }));
+    desktop.hosts!.forgetHostKey.mutate.mockResolvedValueOnce({ removed: [], remaining: ['/etc/ssh/ssh_known_hosts:1'] });
+    await hosts.connect({ alias: 'lab' });
+    expect(await hosts.answer('')).toBeNull();
+    expect(hosts.prompt).toMatchObject({ kind: 'host-key-changed', remaining: ['/etc/ssh/ssh_known_hosts:1'] });
+    expect(desktop.hosts!.connect.mutate).toHaveBeenCalledTimes(1);
+  });
+
   it('asks for the sudo password and says when it was wrong', async () => {
     const hosts = useHostsStore();
     desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('sudo needs a password', 'SUDO_PASSWORD_REQUIRED')).mockRejectedValueOnce(hostError('wrong', 'SUDO_PASSWORD_WRONG'));
@@ -36,6 +59,26 @@ describe('useHostsStore', () => {
     await hosts.answer('nope');
     expect(desktop.hosts!.connect.mutate.mock.calls[1]![0]).toMatchObject({ alias: 'lab', sudoPassword: 'nope' });
     expect(hosts.prompt).toMatchObject({ kind: 'sudo', wrong: true });
+  });
+
+  it('asks to remember a passphrase only where the desktop can keep it', async () => {
+    const hosts = useHostsStore();
+    desktop.app!.info.query.mockResolvedValue({ version: 't', mode: 'electron', secrets: { persistent: true } });
+    desktop.profiles!.list.query.mockResolvedValue([]);
+    desktop.hosts!.list.query.mockResolvedValue([]);
+    await hosts.hydrate();
+    desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('needs passphrase', 'PASSPHRASE_REQUIRED')).mockRejectedValueOnce(hostError('sudo', 'SUDO_PASSWORD_REQUIRED'));
+    await hosts.connect({ profileId: 'p1' });
+    await hosts.answer('pp', true);
+    expect(desktop.hosts!.connect.mutate.mock.calls[1]![0]).toMatchObject({ passphrase: 'pp', remember: true });
+    await hosts.answer('sudo-pw', true);
+    // The passphrase's "remember" rides along; the desktop core never stores the sudo password (e2e secrets test).
+    expect(desktop.hosts!.connect.mutate.mock.calls[2]![0]).toMatchObject({ sudoPassword: 'sudo-pw', passphrase: 'pp' });
+    hosts.secretStorage = { persistent: false, reason: 'basic_text' };
+    desktop.hosts!.connect.mutate.mockRejectedValueOnce(hostError('needs passphrase', 'PASSPHRASE_REQUIRED'));
+    await hosts.connect({ profileId: 'p1' });
+    await hosts.answer('pp', true);
+    expect(desktop.hosts!.connect.mutate.mock.calls.at(-1)![0]).not.toHaveProperty('remember');
   });
 
   it('keeps the error of a failed connect on its attempt', async () => {

@@ -4,7 +4,7 @@
  * is exercised through the link in limits.test.ts (byte-at-a-time feed, 100 MB line).
  */
 import { describe, expect, it } from 'vitest';
-import { describeLine, LineSplitter, parseObjectLine } from '../../../agent/src/rpc/framing.js';
+import { describeLine, LineSplitter, parseObjectLine, RateLimitedWarning } from '../../../agent/src/rpc/framing.js';
 
 function split(chunks: Buffer[], max = 1024) {
   const lines: string[] = [];
@@ -41,7 +41,7 @@ describe('LineSplitter', () => {
   });
 });
 
-describe('parseObjectLine / describeLine', () => {
+describe('parseObjectLine / describeLine / RateLimitedWarning', () => {
   it('accepts JSON objects only', () => {
     expect(parseObjectLine('{"id":1}')).toEqual({ id: 1 });
     for (const bad of ['', 'null', '[1]', '"s"', '3', '{bad', 'Welcome!']) expect(parseObjectLine(bad)).toBeNull();
@@ -53,5 +53,17 @@ describe('parseObjectLine / describeLine', () => {
     expect(describeLine('"privateKey=abc"')).toEqual({ kind: 'JSON string', bytes: 16 });
     expect(describeLine('')).toEqual({ kind: 'empty', bytes: 0 });
     expect(JSON.stringify(describeLine('secret words'))).not.toContain('secret');
+  });
+
+  it('warns at most once per interval, then says how many it held back', () => {
+    let now = 0;
+    const seen: Record<string, unknown>[] = [];
+    const w = new RateLimitedWarning((f) => seen.push(f), 1_000, () => now);
+    for (let i = 0; i < 500; i++) w.hit({ bytes: i });
+    now = 999;
+    w.hit({ bytes: 1 });
+    now = 1_000;
+    w.hit({ bytes: 2 });
+    expect(seen).toEqual([{ bytes: 0 }, { bytes: 2, heldBack: 500 }]);
   });
 });

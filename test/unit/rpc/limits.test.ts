@@ -75,8 +75,23 @@ describe('agent side', () => {
     expect(await p.client.system.ping.query()).toBe('pong');
     await until(() => byId(7).length === 1);
     expect(byId(7)[0]).toMatchObject({ error: { data: { code: 'PARSE_ERROR', appCode: 'INVALID_INPUT' } } });
-    expect(log.lines.filter((l) => l.msg.startsWith('skipped')).map((l) => [l.fields?.kind, l.fields?.bytes])).toEqual([['not JSON', 16], ['JSON array', 5], ['empty', 0]]);
+    // One warning (rate-limited), with the length and never the contents.
+    expect(log.lines.filter((l) => l.msg.startsWith('skipped')).map((l) => l.fields)).toEqual([{ kind: 'not JSON', bytes: 16, skipped: 1 }]);
     expect(JSON.stringify(log.lines)).not.toContain('this is not json');
+  });
+
+  it('never logs what a garbage or invalid line said (a sudo password sudo did not read ends up here)', async () => {
+    const log = memoryLogger();
+    const p = await open({ log });
+    const secret = 'hunter2-sudo-password';
+    p.wire.toAgent.write(`${secret}\n`);
+    p.wire.toAgent.write(line({ id: 8, method: secret, params: { path: secret } }));
+    p.wire.toAgent.write(`${secret}\n`.repeat(50));
+    expect(await p.client.system.ping.query()).toBe('pong');
+    const logged = JSON.stringify(log.lines);
+    expect(logged).not.toContain('hunter2');
+    expect(log.lines.filter((l) => l.level === 'warn').length).toBeLessThanOrEqual(2);
+    expect(log.lines.find((l) => l.msg.startsWith('skipped'))?.fields).toEqual({ kind: 'not JSON', bytes: secret.length, skipped: 1 });
   });
 
   it(`closes the connection after ${MAX_SKIPPED_LINES} garbage lines, saying why`, async () => {
